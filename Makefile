@@ -37,3 +37,17 @@ upstream-node: setup
 
 clean:
 	rm -rf $(VENV) $(UPSTREAM)/node_modules reports/latest
+
+# The report writers and matrix (docs/reports.md); the browser check skips without Chromium.
+.PHONY: test-reporting
+test-reporting: $(STAMP)
+	$(BIN)/pytest -q tests/reporting
+
+# The scenario engine (loader, executor, runner, pytest plugin; docs/scenario-format.md).
+.PHONY: test-engine run-node
+test-engine: $(STAMP)
+	$(BIN)/pytest -q tests/engine
+
+# The scenarios against the upstream Node server (a known-good second opinion).
+run-node: setup
+	$(BIN)/python -c "import sys; from conformance.servers import launch_known; from conformance.cli import main; s = launch_known('node'); srv = s.__enter__(); code = main(['run', srv.url, '--server-label', 'node', '--report-dir', 'reports/node']); s.__exit__(None, None, None); sys.exit(code)"

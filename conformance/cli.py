@@ -16,6 +16,12 @@ from conformance import __version__
 # (subcommand module, in the order `dscheck --help` lists them)
 SUBCOMMAND_MODULES: list[str] = [
     "reference_impl.cli",  # serve
+    "conformance.run_command",  # run
+    "conformance.matrix_command",  # matrix
+    "conformance.coverage_command",  # coverage
+    "loadtest.cli",  # load
+    "conformance.explore.explore_command",  # explore
+    "conformance.explore.fuzz_command",  # fuzz
 ]
 
 

@@ -121,3 +121,26 @@ def launch_known(name: str, *, long_poll_timeout: float = 0.5, rakaia_python: st
     else:
         raise ValueError(f"unknown server {name!r}: expected reference, node or rakaia")
     return launched(name, command, port, quiet=quiet)
+
+
+RAKAIA_VERSION = "0.9.0"
+SCRATCH_DIR = PROJECT_ROOT / ".scratch"
+
+
+def ensure_rakaia_python() -> str:
+    """Install rakaia-streams (and uvicorn beside it) into a scratch venv once; return its python.
+
+    Kept out of the project's own venv: it is a server under test, not a dependency.
+    """
+    venv = SCRATCH_DIR / f"rakaia-{RAKAIA_VERSION}"
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
+    if not stamp.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet",
+             f"rakaia-streams=={RAKAIA_VERSION}", "uvicorn"],
+            check=True,
+        )
+        stamp.touch()
+    return str(python)

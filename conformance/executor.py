@@ -1,0 +1,282 @@
+"""Run one scenario against a server: expand templates, send requests, check, capture.
+
+The executor never raises for server behaviour: every scenario ends as a ScenarioResult
+whose outcome is pass, fail, non-strict or error (selection outcomes such as skipped and
+unsupported are decided by the runner before a scenario gets here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.checks import Mismatch, capture_value, evaluate
+from conformance.http_exchange import (HttpResult, Limits, PreparedRequest, SseOptions,
+                                       TransportProblem, record_exchange, send)
+from conformance.results import Exchange, Failure, Outcome, ScenarioResult
+from conformance.scenario import Scenario
+from conformance.templating import TemplateError, expand
+
+DEFAULT_EVENTUALLY_INTERVAL_S = 0.2
+
+
+@dataclass
+class RunContext:
+    """What every scenario of one run shares."""
+    client: httpx.AsyncClient
+    base_url: str            # scheme://host:port, no trailing slash
+    prefix: str              # e.g. "/v1/stream" or ""
+    run_id: str              # random per run: keeps runs and scenarios apart
+    limits: Limits = field(default_factory=Limits)
+
+    def stream_path(self, scenario: Scenario, name: str) -> str:
+        return f"{self.prefix}/{self.run_id}/{scenario.slug}/{name}"
+
+
+class _StopScenario(Exception):
+    """A MUST-level check failed (or a capture is missing): later steps would be noise."""
+
+
+class _ScenarioError(Exception):
+    """Transport-level trouble or a template that cannot expand: outcome error."""
+
+
+@dataclass
+class _Background:
+    task: asyncio.Task[HttpResult]
+    request: PreparedRequest
+    started: float
+    label: str
+    sse: bool
+
+
+@dataclass
+class _State:
+    scenario: Scenario
+    ctx: RunContext
+    variables: dict[str, Any]
+    transcript: list[Exchange] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    strict_failure: bool = False
+    background: dict[str, _Background] = field(default_factory=dict)
+
+
+async def run_scenario(scenario: Scenario, ctx: RunContext) -> ScenarioResult:
+    state = _State(scenario, ctx, dict(scenario.params))
+    started = time.monotonic()
+    limit_s = scenario.timeout_s * ctx.limits.timeout_scale
+    error = ""
+    try:
+        async with asyncio.timeout(limit_s):
+            for index, step in enumerate(scenario.steps):
+                await _run_step(state, index, step)
+    except _StopScenario:
+        pass
+    except _ScenarioError as exc:
+        error = str(exc)
+    except TimeoutError:
+        error = f"scenario exceeded its {limit_s:.1f}s time limit"
+    finally:
+        for pending in state.background.values():
+            pending.task.cancel()
+        if state.background:
+            await asyncio.gather(*(b.task for b in state.background.values()), return_exceptions=True)
+    return _result(state, error, time.monotonic() - started)
+
+
+def _result(state: _State, error: str, duration_s: float) -> ScenarioResult:
+    scenario = state.scenario
+    if error:
+        outcome, reason = Outcome.ERROR, error
+    elif state.failures:
+        outcome = Outcome.FAIL if state.strict_failure else Outcome.NON_STRICT
+        first = next((f for f in state.failures
+                      if f.requirement and Scenario.is_strict_level(f.requirement.level)), state.failures[0])
+        reason = f"{first.step}: {first.check}: expected {first.expected}, got {first.actual}"
+    else:
+        outcome, reason = Outcome.PASS, ""
+    return ScenarioResult(
+        id=scenario.id, title=scenario.title, file=str(scenario.file), area=scenario.area,
+        requirements=scenario.requirements, level=scenario.level, requires=scenario.requires,
+        tags=scenario.tags, outcome=outcome, reason=reason, failures=state.failures,
+        transcript=state.transcript, duration_s=round(duration_s, 4), params=scenario.params,
+    )
+
+
+def _label(index: int, step: dict[str, Any]) -> str:
+    if "await" in step:
+        return f"step {index + 1} (await {step['await']})"
+    if step.get("name"):
+        return f"step {index + 1} ({step['name']})"
+    if "request" in step:
+        return f"step {index + 1} ({step['request'].get('method', '?')})"
+    return f"step {index + 1}"
+
+
+async def _run_step(state: _State, index: int, step: dict[str, Any]) -> None:
+    label = _label(index, step)
+    if "sleep" in step:
+        await asyncio.sleep(float(step["sleep"]) * state.ctx.limits.timeout_scale)
+        return
+    if "await" in step:
+        pending = state.background.pop(step["await"])
+        result = await _collect(state, pending)
+        _check_and_capture(state, step, label, result)
+        return
+    request = _prepare(state, step["request"], label)
+    sse = _sse_options(state, step)
+    if step.get("background"):
+        task = asyncio.create_task(send(state.ctx.client, request, state.ctx.limits, sse))
+        state.background[step["name"]] = _Background(task, request, time.monotonic(), label, sse is not None)
+        await asyncio.sleep(0)  # let the read get on the wire before later steps act
+        return
+    if "eventually" in step:
+        await _eventually(state, step, label, request, sse)
+        return
+    result = await _perform(state, label, request, sse)
+    _check_and_capture(state, step, label, result)
+
+
+def _sse_options(state: _State, step: dict[str, Any]) -> SseOptions | None:
+    if "sse" not in step:
+        return None
+    spec = step["sse"] or {}
+    limits = state.ctx.limits
+    return SseOptions(max_events=spec.get("max_events"),
+                      max_seconds=float(spec.get("max_seconds", limits.sse_default_seconds)) * limits.timeout_scale,
+                      until_close=spec.get("until") == "close")
+
+
+def _prepare(state: _State, spec: dict[str, Any], label: str) -> PreparedRequest:
+    try:
+        expanded = expand(spec, state.variables,
+                          lambda name: state.ctx.stream_path(state.scenario, name))
+    except TemplateError as exc:
+        raise _ScenarioError(f"{label}: {exc}") from exc
+    headers = {str(k): _scalar(v) for k, v in (expanded.get("headers") or {}).items() if v is not None}
+    query = {str(k): _scalar(v) for k, v in (expanded.get("query") or {}).items() if v is not None}
+    return PreparedRequest(method=expanded["method"], url=state.ctx.base_url + expanded["path"],
+                           headers=headers, body=_body_bytes(expanded.get("body")), query=query)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _body_bytes(body: dict[str, Any] | None) -> bytes:
+    if not body:
+        return b""
+    if "text" in body:
+        return str(body["text"]).encode("utf-8")
+    if "json" in body:
+        return json.dumps(body["json"], separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if "base64" in body:
+        return base64.b64decode(body["base64"])
+    return str(body["raw"]).encode("latin-1")
+
+
+async def _perform(state: _State, label: str, request: PreparedRequest,
+                   sse: SseOptions | None) -> HttpResult:
+    started = time.monotonic()
+    try:
+        result = await send(state.ctx.client, request, state.ctx.limits, sse)
+    except TransportProblem as exc:
+        state.transcript.append(record_exchange(label, request, None, str(exc),
+                                                time.monotonic() - started, sse is not None))
+        raise _ScenarioError(f"{label}: {exc}") from exc
+    state.transcript.append(record_exchange(label, request, result, None, result.elapsed_s, sse is not None))
+    return result
+
+
+async def _collect(state: _State, pending: _Background) -> HttpResult:
+    try:
+        result = await pending.task
+    except TransportProblem as exc:
+        state.transcript.append(record_exchange(pending.label, pending.request, None, str(exc),
+                                                time.monotonic() - pending.started, pending.sse))
+        raise _ScenarioError(f"{pending.label}: {exc}") from exc
+    state.transcript.append(record_exchange(pending.label, pending.request, result, None,
+                                            result.elapsed_s, pending.sse))
+    return result
+
+
+def _expanded_expect(state: _State, step: dict[str, Any], label: str) -> dict[str, Any]:
+    try:
+        return expand(step.get("expect") or {}, state.variables,
+                      lambda name: state.ctx.stream_path(state.scenario, name))
+    except TemplateError as exc:
+        raise _ScenarioError(f"{label}: {exc}") from exc
+
+
+def _mismatches(state: _State, step: dict[str, Any], label: str, result: HttpResult) -> list[Mismatch]:
+    problems = evaluate(_expanded_expect(state, step, label), result, state.ctx.limits.timeout_scale)
+    for name, spec in (step.get("capture") or {}).items():
+        found, _ = capture_value(spec, result)
+        if not found:
+            source = next(iter(spec.items()))
+            problems.append(Mismatch(f"capture {name}", f"a value at {source[0]} {source[1]!r}", "(missing)"))
+    return problems
+
+
+def _check_and_capture(state: _State, step: dict[str, Any], label: str, result: HttpResult) -> None:
+    problems = _mismatches(state, step, label, result)
+    _record(state, step, label, problems)
+    for name, spec in (step.get("capture") or {}).items():
+        found, value = capture_value(spec, result)
+        if not found:
+            raise _StopScenario  # later steps would reference a value that does not exist
+        state.variables[name] = value
+
+
+def _record(state: _State, step: dict[str, Any], label: str, problems: list[Mismatch]) -> None:
+    if not problems:
+        return
+    requirement = state.scenario.requirement_for(step)
+    state.failures += [Failure(step=label, check=p.check, expected=p.expected, actual=p.actual,
+                               requirement=requirement) for p in problems]
+    if Scenario.is_strict_level(requirement.level):
+        state.strict_failure = True
+        raise _StopScenario
+
+
+async def _eventually(state: _State, step: dict[str, Any], label: str, request: PreparedRequest,
+                      sse: SseOptions | None) -> None:
+    spec = step["eventually"]
+    deadline = time.monotonic() + float(spec["within"]) * state.ctx.limits.timeout_scale
+    interval = float(spec.get("interval", DEFAULT_EVENTUALLY_INTERVAL_S))
+    attempt = 0
+    while True:
+        attempt += 1
+        attempt_label = f"{label} attempt {attempt}"
+        started = time.monotonic()
+        try:
+            result = await send(state.ctx.client, request, state.ctx.limits, sse)
+        except TransportProblem as exc:
+            if time.monotonic() >= deadline:
+                state.transcript.append(record_exchange(attempt_label, request, None, str(exc),
+                                                        time.monotonic() - started, sse is not None))
+                raise _ScenarioError(f"{attempt_label}: {exc}") from exc
+        else:
+            problems = _mismatches(state, step, label, result)
+            if not problems or time.monotonic() >= deadline:
+                # only the deciding attempt goes in the transcript; earlier ones were expected misses
+                state.transcript.append(record_exchange(attempt_label, request, result, None,
+                                                        result.elapsed_s, sse is not None))
+            if not problems:
+                _check_and_capture(state, step, label, result)
+                return
+            if time.monotonic() >= deadline:
+                _record(state, step, label, [Mismatch(f"{p.check} (still, after {attempt} attempts)",
+                                                      p.expected, p.actual) for p in problems])
+                if step.get("capture"):
+                    raise _StopScenario
+                return
+        await asyncio.sleep(min(interval, max(0.0, deadline - time.monotonic())))

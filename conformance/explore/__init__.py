@@ -1,0 +1,1 @@
+"""Stateful model testing (`dscheck explore`) and hostile-input fuzzing (`dscheck fuzz`)."""

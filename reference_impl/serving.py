@@ -1,0 +1,44 @@
+"""Run an ASGI app with uvicorn so that shutdown is prompt even with live readers.
+
+uvicorn waits for open responses before exiting; long-polls and SSE streams would hold
+it for up to their timeout. So shutdown first tells the app to end live responses (when
+the app offers `begin_shutdown`), and a short graceful timeout backs that up for
+wrapped apps that hide it.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import uvicorn
+
+GRACEFUL_SHUTDOWN_S = 1.0
+
+
+def _find_shutdown_hook(app: Any) -> Any:
+    """`begin_shutdown` on the app, or on an app it wraps (`.app`, as middleware do)."""
+    for _ in range(8):
+        hook = getattr(app, "begin_shutdown", None)
+        if callable(hook):
+            return hook
+        app = getattr(app, "app", None)
+        if app is None:
+            return None
+    return None
+
+
+class PromptServer(uvicorn.Server):
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        hook = _find_shutdown_hook(self.config.app)
+        if hook is not None:
+            hook()
+        await super().shutdown(sockets)
+
+
+def make_server(app: Any, host: str, port: int, *, log_level: str = "warning") -> PromptServer:
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, timeout_keep_alive=5,
+    )
+    return PromptServer(config)
