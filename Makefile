@@ -51,3 +51,23 @@ test-engine: $(STAMP)
 # The scenarios against the upstream Node server (a known-good second opinion).
 run-node: setup
 	$(BIN)/python -c "import sys; from conformance.servers import launch_known; from conformance.cli import main; s = launch_known('node'); srv = s.__enter__(); code = main(['run', srv.url, '--server-label', 'node', '--report-dir', 'reports/node']); s.__exit__(None, None, None); sys.exit(code)"
+
+# Conformance matrix: the suite against reference, upstream Node 0.3.7 and rakaia 0.9.0
+# (rakaia installed into .scratch); reports in reports/compat/<server>/ and reports/compat/matrix.*
+.PHONY: compat coverage
+compat: setup
+	$(BIN)/python scripts/compat.py
+
+# Requirement coverage of the scenarios; fails if an observable MUST has no scenario.
+coverage: $(STAMP)
+	$(BIN)/dscheck coverage --fail-on-gaps
+
+# Load benchmarks (docs/loadtest.md): the Locust profiles against reference, upstream Node
+# and rakaia in one session (about 7 minutes); writes reports/bench/load.{json,md}.
+# `make test-load` runs the load tests' own tests (bounded, under a minute).
+.PHONY: bench test-load
+bench: setup
+	$(BIN)/python -m loadtest.bench
+
+test-load: $(STAMP)
+	$(BIN)/pytest -q tests/loadtest

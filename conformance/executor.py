@@ -101,11 +101,16 @@ def _result(state: _State, error: str, duration_s: float) -> ScenarioResult:
         reason = f"{first.step}: {first.check}: expected {first.expected}, got {first.actual}"
     else:
         outcome, reason = Outcome.PASS, ""
+    return scenario_result(scenario, outcome, reason, failures=state.failures,
+                           transcript=state.transcript, duration_s=round(duration_s, 4))
+
+
+def scenario_result(scenario: Scenario, outcome: Outcome, reason: str, **details: Any) -> ScenarioResult:
+    """A result carrying the scenario's identity; `details` adds failures, transcript, timing."""
     return ScenarioResult(
-        id=scenario.id, title=scenario.title, file=str(scenario.file), area=scenario.area,
+        id=scenario.id, title=scenario.title, file=scenario.display_file, area=scenario.area,
         requirements=scenario.requirements, level=scenario.level, requires=scenario.requires,
-        tags=scenario.tags, outcome=outcome, reason=reason, failures=state.failures,
-        transcript=state.transcript, duration_s=round(duration_s, 4), params=scenario.params,
+        tags=scenario.tags, outcome=outcome, reason=reason, params=scenario.params, **details,
     )
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance import __version__
-from conformance.executor import RunContext, run_scenario
+from conformance.executor import RunContext, run_scenario, scenario_result
 from conformance.expected_failures import ExpectedFailure, find_expected
 from conformance.http_exchange import Limits
 from conformance.results import Outcome, RunReport, RunSummary, ScenarioResult
@@ -82,10 +82,7 @@ def apply_expected_failures(result: ScenarioResult, entries: list[ExpectedFailur
 
 
 def not_run_result(scenario: Scenario, outcome: Outcome, reason: str) -> ScenarioResult:
-    return ScenarioResult(
-        id=scenario.id, title=scenario.title, file=str(scenario.file), area=scenario.area,
-        requirements=scenario.requirements, level=scenario.level, requires=scenario.requires,
-        tags=scenario.tags, outcome=outcome, reason=reason, params=scenario.params)
+    return scenario_result(scenario, outcome, reason)
 
 
 async def run_suite(scenarios: list[Scenario], target_url: str, options: RunOptions,

@@ -38,6 +38,15 @@ class Scenario:
         return self.base_id.split(".", 1)[0]
 
     @property
+    def display_file(self) -> str:
+        """The file relative to the working directory when it lies below it: reports
+        should not carry one machine's absolute paths."""
+        try:
+            return str(self.file.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(self.file)
+
+    @property
     def level(self) -> str:
         """The strongest level among the scenario's requirements (MUST beats SHOULD)."""
         return min((r.level for r in self.requirements), key=LEVELS.index)

@@ -24,6 +24,7 @@ import random
 import time
 from typing import Any
 
+from gevent.event import Event
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
@@ -42,6 +43,17 @@ def _arguments(parser: Any) -> None:
     group.add_argument("--sse-share", type=float, env_var="DSCHECK_SSE_SHARE", default=0.5)
     group.add_argument("--fanout-streams", type=int, env_var="DSCHECK_FANOUT_STREAMS", default=1)
     group.add_argument("--run-id", type=str, env_var="DSCHECK_RUN_ID", default="")
+
+
+# Writers hold their first append until every reader is spawned, so delivery latency is
+# measured at the configured number of readers (not during ramp-up).
+SPAWNED = Event()
+SPAWN_WAIT_S = 60.0
+
+
+@events.spawning_complete.add_listener
+def _spawned(**_: Any) -> None:
+    SPAWNED.set()
 
 
 @events.init.add_listener
@@ -67,13 +79,17 @@ class FanoutUser(FastHttpUser):
         self.streams = StreamClient(self.client, options.option(self, "stream_prefix", "/v1/stream"),
                                     options.option(self, "payload_bytes", 64))
         self.paths = stream_paths(self, self.streams)
-        for path in self.paths:
-            self.streams.create(path, name="fanout create")  # idempotent PUT: every user may do it
 
 
 class FanoutWriter(FanoutUser):
     fixed_count = 1
     weight = 0  # only its fixed count
+
+    def on_start(self) -> None:
+        super().on_start()
+        for path in self.paths:
+            self.streams.create(path, name="fanout create")  # idempotent PUT: writers may race
+        SPAWNED.wait(SPAWN_WAIT_S)
 
     def wait_time(self) -> float:
         return float(options.option(self, "write_interval", 0.1))
@@ -103,8 +119,8 @@ class LiveReader(FanoutUser):
 
     def join_at_tail(self) -> bool:
         if self.offset is None:
-            self.offset = self.streams.head(self.path, name="fanout head")
-            if self.offset is None:
+            self.offset = self.streams.head(self.path, name="fanout head", missing_ok=True)
+            if self.offset is None:  # the writer has not created the stream yet
                 time.sleep(0.2)
                 return False
         return True

@@ -15,6 +15,7 @@ Options (env var):  --source-lengths (DSCHECK_SOURCE_LENGTHS, "10,1000")  up to 
                     --chain-depth (DSCHECK_CHAIN_DEPTH, 4)
                     --measure-depths (DSCHECK_MEASURE_DEPTHS, "1,8,32")
                     --seed-batches (DSCHECK_SEED_BATCHES, 200)  POSTs per source seed
+                    --read-every (DSCHECK_READ_EVERY, 1)  read the forks of one chain in N
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def _arguments(parser: Any) -> None:
     group.add_argument("--chain-depth", type=int, env_var="DSCHECK_CHAIN_DEPTH", default=4)
     group.add_argument("--measure-depths", type=str, env_var="DSCHECK_MEASURE_DEPTHS", default="1,8,32")
     group.add_argument("--seed-batches", type=int, env_var="DSCHECK_SEED_BATCHES", default=200)
+    group.add_argument("--read-every", type=int, env_var="DSCHECK_READ_EVERY", default=1)
 
 
 def seed_sources(streams: StreamClient, lengths: list[int], batches: int) -> None:
@@ -97,6 +99,7 @@ class ForkStormUser(FastHttpUser):
         source = SOURCES[random.choice(sorted(SOURCES))]
         parent, parent_offsets = source.path, list(source.offsets)
         chain: list[str] = []
+        read_this_chain = random.randrange(max(1, int(options.option(self, "read_every", 1)))) == 0
         for depth in range(1, self.max_depth + 1):
             window = parent_offsets if depth == 1 else parent_offsets[-DEEP_FORK_WINDOW:]
             at = random.choice(window)
@@ -105,7 +108,7 @@ class ForkStormUser(FastHttpUser):
             if self.streams.fork(path, parent, at, name=f"fork_create {label}") is None:
                 break
             chain.append(path)
-            if depth in self.measured or depth == self.max_depth:
+            if read_this_chain and (depth in self.measured or depth == self.max_depth):
                 self.streams.read_all(path, reader=f"fork-reader:{path}", name=f"fork_read {label}")
             own = self.streams.append(path, new_ids(1, "f"), name="fork_append")
             # The fork inherits the parent's boundaries up to the fork point (PROTOCOL §8:

@@ -363,7 +363,10 @@ class HistoryCheck:
             "sse_connections_peak": peak,
             "live_readers": len(live_readers | set(per_reader)),
             "reconnects": sum(n - 1 for n in per_reader.values()),
-            "delivery_ms": {mode: percentiles(values) for mode, values in sorted(self.delivery.items())},
+            "delivery_ms": {
+                **{mode: percentiles(values) for mode, values in sorted(self.delivery.items())},
+                "all": percentiles([v for values in self.delivery.values() for v in values]),
+            },
         }
 
     def report(self) -> dict[str, Any]:

@@ -105,9 +105,12 @@ class StreamClient:
         recorder().write("delete", s=path)
         return True
 
-    def head(self, path: str, name: str = "head") -> str | None:
+    def head(self, path: str, name: str = "head", missing_ok: bool = False) -> str | None:
         with self.client.request("HEAD", path, name=name, catch_response=True) as response:
             offset = _header(response, NEXT)
+            if missing_ok and response.status_code == 404:
+                response.success()
+                return None
             if response.status_code != 200 or not offset:
                 response.failure(f"head: status {response.status_code}")
                 return None

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -93,17 +94,40 @@ def _free_port() -> int:
     return free_port()
 
 
+@dataclass(frozen=True)
+class Target:
+    url: str
+    server: str  # known server name, or "external"
+    pid: int | None = None  # the launched server's process (for CPU accounting)
+
+
 @contextlib.contextmanager
-def target(run: LoadRun) -> Iterator[tuple[str, str]]:
-    """(url, server name): the given URL, or a server launched for the run."""
+def target(run: LoadRun) -> Iterator[Target]:
+    """The given URL, or a server launched for the run."""
     if run.url:
-        yield run.url.rstrip("/"), "external"
+        yield Target(run.url.rstrip("/"), "external")
         return
     from conformance.servers import ensure_rakaia_python, launch_known
 
     extra = {"rakaia_python": ensure_rakaia_python()} if run.server == "rakaia" else {}
     with launch_known(run.server, **extra) as server:
-        yield server.url, run.server
+        yield Target(server.url, run.server, server.process.pid)
+
+
+def process_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far, from /proc (Linux)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
@@ -167,8 +191,17 @@ def execute(run: LoadRun) -> dict[str, Any]:
     run_dir = Path(run.report_dir) / f"{run.profile}-{stamp}-{uuid.uuid4().hex[:4]}"
     run_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    with target(run) as (url, server):
+    with target(run) as server_target:
+        url, server = server_target.url, server_target.server
+        # Who used the CPU during the load phase: the server or the load generator?
+        server_cpu, generator_cpu, wall = process_cpu_s(server_target.pid), children_cpu_s(), time.monotonic()
         locust_code = run_locust(run, url, run_dir)
+        wall = time.monotonic() - wall
+        server_after = process_cpu_s(server_target.pid)
+        cpu = {"wall_s": round(wall, 1), "cores_available": os.cpu_count(),
+               "generator_cpu_s": round(children_cpu_s() - generator_cpu, 1),
+               "server_cpu_s": round(server_after - server_cpu, 1)
+               if server_cpu is not None and server_after is not None else None}
         verification = verify.verify_run(url, run_dir / "history")
     report = history.check_run(run_dir / "history", run.grace_s)
     rows = stats_rows(run_dir)
@@ -191,7 +224,7 @@ def execute(run: LoadRun) -> dict[str, Any]:
         "profile": run.profile, "server": server, "url": url, "users": run.users,
         "spawn_rate": run.spawn_rate, "run_time": run.run_time, "workers": run.workers,
         "options": run.options, "started": started, "duration_s": round(time.time() - started, 1),
-        "locust_exit_code": locust_code, "run_dir": str(run_dir),
+        "locust_exit_code": locust_code, "run_dir": str(run_dir), "cpu": cpu,
         "rows": [row_summary(r) for r in rows], "verification": verification, "history": report,
         "thresholds": threshold_results, "problems": problems, "ok": not problems,
     }

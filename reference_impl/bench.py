@@ -33,6 +33,7 @@ CORE_APPENDS = 50_000
 CORE_READS = 20_000
 HTTP_APPENDS = 2_000
 HTTP_READS = 2_000
+READ_MESSAGES = 100  # catch-up reads start at a message boundary of a 100-message stream
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "reports" / "bench" / "reference_impl.json"
 TEXT = "text/plain"
 
@@ -41,6 +42,18 @@ def _fill(store: StreamStore, path: str, messages: int) -> None:
     store.create(path, CreateRequest(content_type=TEXT))
     for index in range(messages):
         store.append(path, AppendRequest(body=b"message %08d\n" % index, content_type=TEXT))
+
+
+def _fill_reads(store: StreamStore) -> None:
+    """The stream catch-up reads hit: READ_MESSAGES messages of 100 bytes."""
+    store.create("/reads", CreateRequest(content_type=TEXT))
+    for _ in range(READ_MESSAGES):
+        store.append("/reads", AppendRequest(body=b"r" * 100, content_type=TEXT))
+
+
+def _read_offset(index: int) -> int:
+    """Message boundaries across the stream, so reads return 0.1-10 KB."""
+    return (index % READ_MESSAGES) * 100
 
 
 def _rate(count: int, action: Callable[[int], object]) -> float:
@@ -75,9 +88,9 @@ def bench_core() -> dict[str, Any]:
     store.create("/appends", CreateRequest(content_type=TEXT))
     body = b"x" * 100
     appends = _rate(CORE_APPENDS, lambda _: store.append("/appends", AppendRequest(body=body, content_type=TEXT)))
-    stream = store.get("/appends")
-    step = stream.tail // CORE_READS
-    reads = _rate(CORE_READS, lambda i: store.read(stream, (i * step) // 100 * 100).body(False))
+    _fill_reads(store)
+    stream = store.get("/reads")
+    reads = _rate(CORE_READS, lambda i: store.read(stream, _read_offset(i)).body(False))
     return {"fork_create_median_s": fork_s, "fork_create_ratio_max_min": _ratio(fork_s),
             "appends_per_s": appends, "catch_up_reads_per_s": reads}
 
@@ -99,9 +112,9 @@ def bench_http() -> dict[str, Any]:
         body = b"x" * 100
         appends = _rate(HTTP_APPENDS, lambda _: client.post(
             "/appends", headers={"content-type": TEXT}, content=body).raise_for_status())
-        tail = store.get("/appends").tail
+        _fill_reads(store)
         reads = _rate(HTTP_READS, lambda i: client.get(
-            "/appends", params={"offset": format_offset((i * 100) % tail)}).raise_for_status())
+            "/reads", params={"offset": format_offset(_read_offset(i))}).raise_for_status())
     return {"fork_create_median_s": fork_s, "fork_create_ratio_max_min": _ratio(fork_s),
             "appends_per_s": appends, "catch_up_reads_per_s": reads}
 
@@ -117,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     report = {"machine": machine(), "source_lengths_messages": list(SOURCE_LENGTHS),
+              "catch_up_read": f"from a message boundary of a {READ_MESSAGES} x 100 B stream (0.1-10 KB)",
               "core": bench_core(), "http": bench_http()}
     report["duration_s"] = round(time.perf_counter() - started, 2)
     for layer in ("core", "http"):

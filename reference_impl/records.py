@@ -8,7 +8,7 @@ costs O(depth of the fork chain), and reads bisect into each segment.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 # A record is bytes (byte streams) or a tuple of serialised JSON values (JSON streams).
@@ -107,37 +107,47 @@ class View:
         return found is not None and found[1] == position
 
     def read(self, position: int, max_bytes: int) -> tuple[list[Piece], int]:
-        """Pieces from `position` on, about `max_bytes` at most (always at least one
-        piece if any data exists), and the position just past them."""
+        """Pieces from `position` on, about `max_bytes` at most (always some data if any
+        exists), and the position just past them. One piece per segment touched; byte
+        reads may end mid-record, JSON reads return whole records."""
         pieces: list[Piece] = []
-        size = 0
+        budget = max_bytes
         cursor = position
         for segment in self._segments_from(position):
+            if budget <= 0 or cursor >= segment.end:
+                continue
             log, stop = segment.log, segment.end
-            index = bisect_right(log.ends, cursor)
-            while index < len(log.ends) and cursor < stop:
-                start, end = log.start_of(index), min(log.ends[index], stop)
-                record = log.records[index]
-                if isinstance(record, bytes):
-                    room = max(max_bytes - size, 1)
-                    piece_end = min(end, cursor + room)
-                    chunk = record[cursor - start: piece_end - start]
-                    pieces.append(Piece(chunk, piece_end))
-                    size += len(chunk)
-                    cursor = piece_end
-                elif start < cursor:
-                    cursor = end  # JSON reads resume at the next whole record
-                else:
-                    length = end - start
-                    if pieces and size + length > max_bytes:
-                        return pieces, cursor
-                    pieces.append(Piece(record, end))
-                    size += length
-                    cursor = end
-                if size >= max_bytes:
-                    return pieces, cursor
-                index += 1
+            first = bisect_right(log.ends, cursor)
+            if first >= len(log.records):
+                continue
+            if isinstance(log.records[first], bytes):
+                limit = min(stop, cursor + max(budget, 1))
+                piece = self._byte_range(log, first, cursor, limit)
+            else:
+                if log.start_of(first) < cursor:  # JSON resumes at the next whole record
+                    first += 1
+                last = max(bisect_right(log.ends, min(stop, cursor + budget)), first + (not pieces))
+                last = min(last, bisect_right(log.ends, stop))
+                if last <= first:
+                    break
+                values = tuple(v for record in log.records[first:last] for v in record)
+                limit = log.ends[last - 1]
+                piece = Piece(values, limit)
+            pieces.append(piece)
+            budget -= limit - cursor
+            cursor = limit
         return pieces, cursor
+
+    @staticmethod
+    def _byte_range(log: RecordLog, first: int, cursor: int, limit: int) -> Piece:
+        """Bytes [cursor, limit) of `log`, starting in record `first`."""
+        last = bisect_left(log.ends, limit)  # the record holding byte limit-1
+        if first == last:
+            start = log.start_of(first)
+            return Piece(log.records[first][cursor - start: limit - start], limit)
+        head = log.records[first][cursor - log.start_of(first):]
+        tail_record = log.records[last][: limit - log.start_of(last)]
+        return Piece(b"".join([head, *log.records[first + 1: last], tail_record]), limit)  # type: ignore[list-item]
 
     def _segments_from(self, position: int) -> list[Segment]:
         first = max(bisect_right(self._starts, position) - 1, 0)

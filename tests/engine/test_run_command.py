@@ -7,12 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
+import argparse
+
+from conformance import run_command
 from conformance.loader import default_scenario_dir
 
 from .helpers import free_port, scenario_text
 
 STARTER = str(default_scenario_dir() / "starter")
+
+
+def main(argv: list[str]) -> int:
+    """`dscheck` with only the run subcommand: isolates these tests from other subcommands."""
+    parser = argparse.ArgumentParser(prog="dscheck")
+    run_command.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
 
 
 def test_starter_passes_on_embedded_reference_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

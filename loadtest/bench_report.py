@@ -1,0 +1,196 @@
+"""Turn the benchmark results (loadtest.bench) into the headline numbers and a Markdown
+report: tables per server, the reference server's targets, and ratios between servers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+FORK_LENGTHS = (10, 1000, 100_000)
+CHAIN_DEPTHS = (1, 8, 32)
+FANOUT_READERS = (100, 500, 1000)
+
+
+def _row(summary: dict[str, Any], name: str) -> dict[str, Any] | None:
+    return next((r for r in summary.get("rows", []) if r["name"] == name), None)
+
+
+def _scenario(results: dict[str, Any], server: str, key: str) -> dict[str, Any] | None:
+    entry = results["servers"].get(server, {}).get("scenarios", {}).get(key)
+    return entry if entry and "rows" in entry else None
+
+
+def headline(results: dict[str, Any], server: str) -> dict[str, Any]:
+    """The numbers the report is about, for one server (None where not measured)."""
+    out: dict[str, Any] = {}
+    append = _scenario(results, server, "append")
+    row = _row(append, "append") if append else None
+    out["appends_per_s"] = row["rps"] if row else None
+    out["append_p50_ms"], out["append_p99_ms"] = (row["p50_ms"], row["p99_ms"]) if row else (None, None)
+    forks = _scenario(results, server, "fork_latency")
+    if forks:
+        out["fork_creates_per_s"] = round(sum(r["rps"] or 0 for r in forks["rows"]
+                                              if r["name"].startswith("fork_create ")), 1)
+        for length in FORK_LENGTHS:
+            r = _row(forks, f"fork_create src={length} depth=1")
+            out[f"fork_create_src{length}"] = (
+                {"avg_ms": r["avg_ms"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"], "n": r["requests"]} if r else None)
+    chain = _scenario(results, server, "fork_chain")
+    if chain:
+        for depth in CHAIN_DEPTHS:
+            r = _row(chain, f"fork_read src=1000 depth={depth}")
+            c = _row(chain, f"fork_create src=1000 depth={depth}")
+            out[f"fork_read_depth{depth}"] = (
+                {"avg_ms": r["avg_ms"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"], "n": r["requests"],
+                 "avg_bytes": r["avg_bytes"]} if r else None)
+            out[f"fork_create_depth{depth}"] = {"avg_ms": c["avg_ms"], "p99_ms": c["p99_ms"]} if c else None
+    for readers in FANOUT_READERS:
+        fan = _scenario(results, server, f"fanout_{readers}")
+        if fan:
+            live = fan["history"]["live"]
+            out[f"fanout_{readers}"] = {
+                "delivery_all": live["delivery_ms"].get("all"), "delivery_sse": live["delivery_ms"].get("sse"),
+                "delivery_long_poll": live["delivery_ms"].get("long-poll"),
+                "live_readers": live["live_readers"], "sse_connections_peak": live["sse_connections_peak"],
+                "reconnects": live["reconnects"],
+                "generator_rps": (_row(fan, "Aggregated") or {}).get("rps"),
+            }
+    scenarios = results["servers"].get(server, {}).get("scenarios", {})
+    out["correctness"] = {key: ("skipped: " + s["skipped"]) if "skipped" in s else
+                          (s["history"]["violations_by_kind"] or "ok") for key, s in scenarios.items()}
+    return out
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _ratio(a: Any, b: Any) -> str:
+    return f"{a / b:.2f}x" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "n/a"
+
+
+def _get(h: dict[str, Any], key: str, field: str) -> Any:
+    value = h.get(key)
+    return value.get(field) if isinstance(value, dict) else None
+
+
+def _cores(cpu: dict[str, Any] | None) -> str:
+    if not cpu or not cpu.get("wall_s"):
+        return "n/a"
+    wall = cpu["wall_s"]
+    server = cpu.get("server_cpu_s")
+    server_text = f"{server / wall:.2f}" if server is not None else "n/a"
+    return f"{cpu['generator_cpu_s'] / wall:.2f} / {server_text}"
+
+
+def targets(heads: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    ref, rak = heads.get("reference", {}), heads.get("rakaia", {})
+    small, big = _get(ref, "fork_create_src10", "avg_ms"), _get(ref, "fork_create_src100000", "avg_ms")
+    fork_ratio = big / small if small and big else None
+    p99 = (ref.get("fanout_1000") or {}).get("delivery_all") or {}
+    appends, rak_appends = ref.get("appends_per_s"), rak.get("appends_per_s")
+    append_ratio = appends / rak_appends if appends and rak_appends else None
+    return [
+        ("fork-create latency at 100,000 messages within 1.2x of that at 10 (mean)",
+         f"{_fmt(big, 2)} ms vs {_fmt(small, 2)} ms = {_fmt(fork_ratio, 2)}x",
+         "n/a" if fork_ratio is None else ("met" if fork_ratio <= 1.2 else "MISSED")),
+        ("fan-out p99 delivery under 100 ms at 1,000 readers",
+         f"p99 {_fmt(p99.get('p99'))} ms (p50 {_fmt(p99.get('p50'))} ms)",
+         "n/a" if "p99" not in p99 else ("met" if p99["p99"] < 100 else "MISSED")),
+        ("appends/s at least 2x rakaia-streams",
+         f"{_fmt(appends)} vs {_fmt(rak_appends)} = {_fmt(append_ratio, 2)}x",
+         "n/a" if append_ratio is None else ("met" if append_ratio >= 2 else "MISSED")),
+    ]
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    servers = list(results["servers"])
+    heads = {s: headline(results, s) for s in servers if "error" not in results["servers"][s]}
+    m = results["machine"]
+    lines = [
+        "# Load benchmarks (`make bench`)", "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(results['started']))}, "
+        f"{results.get('duration_s', '?')} s in all. Machine: {m['cpus']} CPUs, {m['platform']}, "
+        f"Python {m['python']}. **The server under test and the Locust load generator share these "
+        f"{m['cpus']} cores** (and other work on the machine), so absolute numbers are modest and "
+        "the generator is often the bottleneck; ratios between servers measured the same way are the "
+        "meaningful part. Latencies are Locust's (whole-millisecond percentiles; means are exact); "
+        "delivery latencies come from the run histories (exact).", "",
+    ]
+    for server, entry in results["servers"].items():
+        if "error" in entry:
+            lines.append(f"- {server}: {entry['error']}")
+    lines += ["", "## Targets (reference server)", "", "| target | measured | status |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(heads)]
+    header = "| metric | " + " | ".join(heads) + " |"
+    rule = "| --- |" + " --- |" * len(heads)
+
+    def table_row(label: str, fn: Any) -> str:
+        return f"| {label} | " + " | ".join(fn(server, h) for server, h in heads.items()) + " |"
+
+    def fork_cell(server: str, text: str) -> str:
+        return text if results["servers"][server].get("fork_support") else "not supported (no forks)"
+
+    lines += ["", "## Throughput and latency", "", header, rule,
+              table_row("appends/s (1 msg per POST, 8 users)", lambda s, h: _fmt(h.get("appends_per_s"))),
+              table_row("append p50 / p99 ms", lambda s, h: f"{_fmt(h.get('append_p50_ms'), 0)} / {_fmt(h.get('append_p99_ms'), 0)}"),
+              table_row("fork-creates/s (fork_storm, depth 1)", lambda s, h: fork_cell(s, _fmt(h.get("fork_creates_per_s"))))]
+    for length in FORK_LENGTHS:
+        key = f"fork_create_src{length}"
+        lines.append(table_row(f"fork-create at source length {length:,}: mean / p50 / p99 ms",
+                               lambda s, h, k=key: fork_cell(s, f"{_fmt(_get(h, k, 'avg_ms'), 2)} / "
+                                                               f"{_fmt(_get(h, k, 'p50_ms'), 0)} / {_fmt(_get(h, k, 'p99_ms'), 0)}")))
+    for depth in CHAIN_DEPTHS:
+        key = f"fork_read_depth{depth}"
+        lines.append(table_row(f"catch-up read of a depth-{depth} fork (1,000-msg source): mean / p99 ms",
+                               lambda s, h, k=key: fork_cell(s, f"{_fmt(_get(h, k, 'avg_ms'), 2)} / {_fmt(_get(h, k, 'p99_ms'), 0)}")))
+    for readers in FANOUT_READERS:
+        key = f"fanout_{readers}"
+        lines.append(table_row(f"fan-out delivery at {readers:,} readers: p50 / p99 ms",
+                               lambda s, h, k=key: f"{_fmt(((h.get(k) or {}).get('delivery_all') or {}).get('p50'))} / "
+                                                   f"{_fmt(((h.get(k) or {}).get('delivery_all') or {}).get('p99'))}"))
+        lines.append(table_row(f"  readers held (live readers / SSE peak / reconnects) at {readers:,}",
+                               lambda s, h, k=key: "{} / {} / {}".format(*(_fmt((h.get(k) or {}).get(f)) for f in
+                                                   ("live_readers", "sse_connections_peak", "reconnects")))))
+    lines += ["", "## Ratios", "", "| metric | reference / node | reference / rakaia |", "| --- | --- | --- |"]
+    ref, node, rak = heads.get("reference", {}), heads.get("node", {}), heads.get("rakaia", {})
+    lines.append(f"| appends/s | {_ratio(ref.get('appends_per_s'), node.get('appends_per_s'))} | "
+                 f"{_ratio(ref.get('appends_per_s'), rak.get('appends_per_s'))} |")
+    lines.append(f"| fork-creates/s | {_ratio(ref.get('fork_creates_per_s'), node.get('fork_creates_per_s'))} | "
+                 "n/a (rakaia has no forks) |")
+    for readers in FANOUT_READERS:
+        k = f"fanout_{readers}"
+        a = ((ref.get(k) or {}).get("delivery_all") or {}).get("p99")
+        lines.append(f"| fan-out p99 at {readers:,} (lower is better) | {_ratio(a, ((node.get(k) or {}).get('delivery_all') or {}).get('p99'))} | "
+                     f"{_ratio(a, ((rak.get(k) or {}).get('delivery_all') or {}).get('p99'))} |")
+    lines += ["", "## Correctness under load", "", "| server | scenario | history check |", "| --- | --- | --- |"]
+    for server, h in heads.items():
+        for key, verdict in h["correctness"].items():
+            lines.append(f"| {server} | {key} | {verdict} |")
+    lines += ["", "## CPU during the load phase (cores used: load generator / server)", "",
+              "Locust processes' and the server process's CPU seconds divided by the load phase's wall "
+              f"time; {m['cpus']} cores in all. A side near its share of the cores is the bottleneck.", "",
+              "| scenario | " + " | ".join(heads) + " |", "| --- |" + " --- |" * len(heads)]
+    keys = [k for k in next(iter(results["servers"].values()), {}).get("scenarios", {})] if heads else []
+    for key in keys:
+        cells = []
+        for server in heads:
+            summary = _scenario(results, server, key)
+            cells.append(_cores(summary.get("cpu") if summary else None))
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    scaling = results.get("scaling") or {}
+    if scaling:
+        rates = {k: (_row(v, "append") or {}).get("rps") for k, v in scaling.items() if "rows" in v}
+        one, two = rates.get("append_workers_1"), rates.get("append_workers_2")
+        cpu = {k: _cores(v.get("cpu")) for k, v in scaling.items() if "rows" in v}
+        lines += ["", "## Load-generator scaling (append, reference server, 16 users)", "",
+                  f"1 worker: {_fmt(one)} appends/s (CPU generator / server: {cpu.get('append_workers_1', 'n/a')}); "
+                  f"2 workers: {_fmt(two)} appends/s ({cpu.get('append_workers_2', 'n/a')}); "
+                  f"a factor of {_ratio(two, one)}. With 2 cores shared by the server and every generator "
+                  "process, a second worker can only help while the generator, not the server, is "
+                  "the bottleneck; on more cores or machines the same `--workers` mode scales further."]
+    return "\n".join(lines) + "\n"
