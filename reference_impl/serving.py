@@ -8,10 +8,12 @@ wrapped apps that hide it.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 GRACEFUL_SHUTDOWN_S = 1.0
 
@@ -28,6 +30,18 @@ def _find_shutdown_hook(app: Any) -> Any:
     return None
 
 
+class NoDelayH11Protocol(H11Protocol):
+    """h11 writes a response's headers and body separately; without TCP_NODELAY the body
+    waits on the client's delayed ACK (~40 ms per response)."""
+
+    def connection_made(self, transport: Any) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
 class PromptServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         hook = _find_shutdown_hook(self.config.app)
@@ -39,6 +53,7 @@ class PromptServer(uvicorn.Server):
 def make_server(app: Any, host: str, port: int, *, log_level: str = "warning") -> PromptServer:
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on",
+        http=NoDelayH11Protocol,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, timeout_keep_alive=5,
     )
     return PromptServer(config)
