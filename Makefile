@@ -71,3 +71,11 @@ bench: setup
 
 test-load: $(STAMP)
 	$(BIN)/pytest -q tests/loadtest
+
+# The reference server's own tests and benchmark (writes reports/bench/reference_impl.json).
+.PHONY: test-reference bench-reference
+test-reference: $(STAMP)
+	$(BIN)/pytest -q tests/reference_impl
+
+bench-reference: $(STAMP)
+	$(BIN)/python -m reference_impl.bench

@@ -7,6 +7,8 @@ turns that into exit code 2.
 
 from __future__ import annotations
 
+import importlib.util
+
 import functools
 import json
 from importlib import resources
@@ -39,8 +41,15 @@ def scenario_schema() -> dict[str, Any]:
 
 
 def default_scenario_dir() -> Path:
-    """The repository's `scenarios/` directory (next to the package)."""
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    """The repository's `scenarios/` directory in a checkout; in an installed wheel, the
+    same files shipped as the `dscheck_scenarios` package."""
+    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    if checkout.is_dir():
+        return checkout
+    spec = importlib.util.find_spec("dscheck_scenarios")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("no scenarios found: pass --scenarios DIR")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def scenario_files(root: Path) -> list[Path]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +37,30 @@ def machine_for(base_url: str, prefix: str, timeout_s: float) -> type[ProtocolMa
     return type("BoundProtocolMachine", (ProtocolMachine,), {"config": config})
 
 
+@contextlib.contextmanager
+def shrink_time_limit(seconds: float | None) -> Iterator[None]:
+    """Cap Hypothesis's shrinking time (an engine constant, 300 s by default).
+
+    Every shrink attempt replays a sequence against a real server, so an uncapped shrink of a
+    long sequence can take minutes. Patching the constant is the only knob Hypothesis offers.
+    """
+    from hypothesis.internal.conjecture import engine
+
+    original = getattr(engine, "MAX_SHRINKING_SECONDS", None)
+    if seconds is None or original is None:
+        yield
+        return
+    engine.MAX_SHRINKING_SECONDS = seconds  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKING_SECONDS = original
+
+
 def explore(base_url: str, *, prefix: str = "/v1/stream", examples: int = 50, max_steps: int = 30,
             seed: int | None = None, report_dir: Path = Path("reports/latest/explore"),
             timeout_s: float = 10.0, scenario_name: str = "reproducer",
-            shrink: bool = True) -> ExploreResult:
+            shrink: bool = True, shrink_seconds: float | None = 120.0) -> ExploreResult:
     seed = random.randrange(2**32) if seed is None else seed
     machine = machine_for(base_url, prefix, timeout_s)
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
@@ -49,7 +71,8 @@ def explore(base_url: str, *, prefix: str = "/v1/stream", examples: int = 50, ma
     ))
     result = ExploreResult(seed=seed)
     try:
-        use_seed(seed)(test)()
+        with shrink_time_limit(shrink_seconds):
+            use_seed(seed)(test)()
     except Exception as error:  # the shrunk failure (or an explorer bug) ends up here
         trace = machine.config.last_trace
         result.failure = f"{type(error).__name__}: {error}"
