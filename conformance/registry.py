@@ -6,6 +6,7 @@ cite ids in their `spec[].id`; `dscheck coverage` joins the two.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,9 +18,13 @@ import yaml
 from conformance.results import LEVELS
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "requirements.yaml"
-DEFAULT_SPEC_PATHS = (
-    Path(__file__).resolve().parent.parent / "docs" / "PROTOCOL.md",
-    Path("/work/shared/spec/PROTOCOL.md"),
+# Where PROTOCOL.md is looked for: $DSCHECK_PROTOCOL, then the `shared/spec/` folder that
+# sits beside a checkout (as in this project's CI).
+DEFAULT_SPEC_PATHS = tuple(
+    Path(candidate) for candidate in (
+        os.environ.get("DSCHECK_PROTOCOL", ""),
+        Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "PROTOCOL.md",
+    ) if str(candidate)
 )
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 SECTION_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
