@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 	touch $@
 
 $(UPSTREAM)/node_modules/.installed: $(UPSTREAM)/package.json $(UPSTREAM)/package-lock.json
-	cd $(UPSTREAM) && npm ci --no-audit --no-fund --loglevel=error
+	# `npm install` honours the lock file; `npm ci` rejects it over lmdb's optional
+	# platform packages (an npm lock-file bug), so it is not used here.
+	cd $(UPSTREAM) && npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: setup
@@ -79,3 +81,18 @@ test-reference: $(STAMP)
 
 bench-reference: $(STAMP)
 	$(BIN)/python -m reference_impl.bench
+
+# Headless Chromium for tests/reporting/test_html_browser.py: shipped inside the npm package
+# @sparticuz/chromium (tests/browser), extracted here once; nothing downloads at run time.
+BROWSER := tests/browser
+.PHONY: clean-browser
+setup: $(BROWSER)/node_modules/.installed
+
+$(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --no-audit --no-fund --loglevel=error
+	node $(BROWSER)/chromium_path.mjs
+	touch $@
+
+clean: clean-browser
+clean-browser:
+	rm -rf $(BROWSER)/node_modules

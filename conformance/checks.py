@@ -10,12 +10,19 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from conformance.http_exchange import HttpResult
 from conformance.sse import SseEvent
 
 SHOWN_CHARS = 300
+# digits, optional minus and fraction: stricter than Decimal(), which also takes "1_0", "NaN", "1e3"
+NUMBER_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+INTEGER_PATTERN = re.compile(r"-?[0-9]+")
+NUMBER_COMPARISONS = {"gt": (">", lambda a, b: a > b), "ge": (">=", lambda a, b: a >= b),
+                      "lt": ("<", lambda a, b: a < b), "le": ("<=", lambda a, b: a <= b),
+                      "eq": ("==", lambda a, b: a == b), "ne": ("!=", lambda a, b: a != b)}
 
 
 @dataclass
@@ -100,6 +107,41 @@ def check_header(name: str, spec: Any, actual: str | None) -> list[Mismatch]:
         broken(f"lexicographically less than {spec['less_than']!r}")
     if "one_of" in spec and actual not in [str(v) for v in spec["one_of"]]:
         broken(f"one of {spec['one_of']!r}")
+    if "number" in spec:
+        problems += check_number(check, spec["number"], actual)
+    return problems
+
+
+def parse_number(value: Any) -> Decimal | None:
+    """A header value or operand as a Decimal; None when it is not a plain decimal number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if isinstance(value, str) and NUMBER_PATTERN.fullmatch(value.strip()):
+        return Decimal(value.strip())
+    return None
+
+
+def check_number(check: str, spec: dict[str, Any], actual: str) -> list[Mismatch]:
+    """`number: {integer, gt, ge, lt, le, eq, ne}`: the header compared as a decimal number."""
+    comparisons = [key for key in NUMBER_COMPARISONS if key in spec]
+    wanted = " and ".join(f"{NUMBER_COMPARISONS[k][0]} {spec[k]}" for k in comparisons)
+    kind = "an integer" if spec.get("integer") else "a number"
+    expected = f"{kind} {wanted}".strip()
+    value = parse_number(actual)
+    if value is None or (spec.get("integer") and not INTEGER_PATTERN.fullmatch(actual.strip())):
+        return [Mismatch(f"{check} (numeric)", expected, f"{actual!r} is not {kind}")]
+    problems: list[Mismatch] = []
+    for key in comparisons:
+        symbol, holds = NUMBER_COMPARISONS[key]
+        operand = parse_number(spec[key])
+        if operand is None:  # e.g. a captured value the server sent that was not a number
+            problems.append(Mismatch(f"{check} (numeric)", f"{kind} {symbol} {spec[key]!r}",
+                                     f"{actual!r}, but {spec[key]!r} (the value compared with) "
+                                     "is not a number"))
+        elif not holds(value, operand):
+            problems.append(Mismatch(f"{check} (numeric)", f"{kind} {symbol} {operand}", repr(actual)))
     return problems
 
 
@@ -175,14 +217,17 @@ def check_sse(spec: dict[str, Any], result: HttpResult) -> list[Mismatch]:
                                      "base64:" + base64.b64encode(joined).decode()))
     if "data_json" in spec:
         problems += _check_data_json(spec["data_json"], data_events)
-    if "last_control" in spec or "last_control_absent" in spec:
+    if "last_control" in spec or "last_control_absent" in spec or "last_control_present" in spec:
         if not controls or controls[-1].control is None:
             problems.append(Mismatch("SSE last control event", "a JSON control event",
                                      "none" if not controls else controls[-1].raw_data))
         else:
             last = controls[-1].control
             problems += _check_fields("SSE last control", spec.get("last_control") or {},
-                                      spec.get("last_control_absent") or [], last)
+                                      spec.get("last_control_absent") or [], last,
+                                      spec.get("last_control_present") or [])
+    if "every_control" in spec:
+        problems += _check_every_control(spec["every_control"], events)
     if "min_events" in spec and len(events) < spec["min_events"]:
         problems.append(Mismatch("SSE event count", f"at least {spec['min_events']}", str(len(events))))
     if "closed" in spec and result.closed_by_server != spec["closed"]:
@@ -214,15 +259,31 @@ def _check_event_sequence(expected: list[dict[str, Any]], events: list[SseEvent]
                 parsed = "(not JSON)"
             if not json_equal(parsed, want["json"]):
                 problems.append(Mismatch(f"{label} JSON", show(want["json"]), show(parsed)))
-        if "fields" in want or "absent" in want:
+        if "fields" in want or "absent" in want or "present" in want:
             problems += _check_fields(label, want.get("fields") or {}, want.get("absent") or [],
-                                      got.control or {})
+                                      got.control or {}, want.get("present") or [])
+    return problems
+
+
+def _check_every_control(spec: dict[str, Any], events: list[SseEvent]) -> list[Mismatch]:
+    controls = [(i, e) for i, e in enumerate(events) if e.type == "control"]
+    if not controls:  # "every" over nothing would let a server that sends no controls pass
+        return [Mismatch("SSE control events", "at least one control event",
+                         "; ".join(e.describe() for e in events) or "(no events)")]
+    problems: list[Mismatch] = []
+    for index, event in controls:
+        problems += _check_fields(f"SSE event {index} (control)", spec.get("fields") or {},
+                                  spec.get("absent") or [], event.control or {},
+                                  spec.get("present") or [])
     return problems
 
 
 def _check_fields(label: str, fields: dict[str, Any], absent: list[str],
-                  actual: dict[str, Any]) -> list[Mismatch]:
+                  actual: dict[str, Any], present: list[str] | None = None) -> list[Mismatch]:
     problems: list[Mismatch] = []
+    for key in present or []:
+        if key not in actual:
+            problems.append(Mismatch(f"{label} field {key}", "present", "(absent)"))
     for key, value in fields.items():
         if key not in actual:
             problems.append(Mismatch(f"{label} field {key}", show(value), "(absent)"))

@@ -166,8 +166,13 @@ def _prepare(state: _State, spec: dict[str, Any], label: str) -> PreparedRequest
         raise _ScenarioError(f"{label}: {exc}") from exc
     headers = {str(k): _scalar(v) for k, v in (expanded.get("headers") or {}).items() if v is not None}
     query = {str(k): _scalar(v) for k, v in (expanded.get("query") or {}).items() if v is not None}
+    chunks = _chunks(expanded.get("body"), expanded.get("chunked", False))
+    if chunks is not None and not any(k.lower() == "transfer-encoding" for k in headers):
+        # stated explicitly so the transcript and the curl replay show what went on the wire
+        headers["Transfer-Encoding"] = "chunked"
+    body = b"".join(chunks) if chunks is not None else _body_bytes(expanded.get("body"))
     return PreparedRequest(method=expanded["method"], url=state.ctx.base_url + expanded["path"],
-                           headers=headers, body=_body_bytes(expanded.get("body")), query=query)
+                           headers=headers, body=body, query=query, chunks=chunks)
 
 
 def _scalar(value: Any) -> str:
@@ -186,6 +191,24 @@ def _body_bytes(body: dict[str, Any] | None) -> bytes:
     if "base64" in body:
         return base64.b64decode(body["base64"])
     return str(body["raw"]).encode("latin-1")
+
+
+def _chunks(body: dict[str, Any] | None, chunked: bool | int) -> list[bytes] | None:
+    """The chunks of a `Transfer-Encoding: chunked` body, or None for a Content-Length body.
+
+    `body.chunks` gives them one by one; `chunked: true` sends any body as one chunk and
+    `chunked: N` cuts it into N-byte chunks. Empty pieces are dropped: on the wire a
+    zero-length chunk is the end of the body.
+    """
+    if body and "chunks" in body:
+        pieces = [item.encode("utf-8") if isinstance(item, str) else _body_bytes(item)
+                  for item in body["chunks"]]
+        return [piece for piece in pieces if piece]
+    if chunked is False:
+        return None
+    data = _body_bytes(body)
+    size = (len(data) or 1) if chunked is True else int(chunked)
+    return [data[i:i + size] for i in range(0, len(data), size)]
 
 
 async def _perform(state: _State, label: str, request: PreparedRequest,

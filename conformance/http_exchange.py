@@ -12,6 +12,7 @@ import contextlib
 import base64
 import shlex
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 import httpx
 
@@ -48,11 +49,24 @@ class PreparedRequest:
     method: str
     url: str                             # absolute
     headers: dict[str, str]
-    body: bytes = b""
+    body: bytes = b""                    # the whole body (chunked: the chunks joined)
     query: dict[str, str] = field(default_factory=dict)
+    chunks: list[bytes] | None = None    # set: sent with Transfer-Encoding: chunked, one chunk each
 
     def full_url(self) -> str:
         return str(httpx.URL(self.url, params=self.query or None))
+
+    def content(self) -> bytes | AsyncIterator[bytes] | None:
+        """What httpx sends: an async iterator makes it use chunked encoding, one chunk per
+        item; a fresh iterator per call, so `eventually` can resend the request."""
+        if self.chunks is not None:
+            return _iterate(self.chunks)
+        return self.body or None
+
+
+async def _iterate(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 @dataclass
@@ -79,7 +93,7 @@ async def send(client: httpx.AsyncClient, request: PreparedRequest, limits: Limi
     try:
         async with asyncio.timeout(deadline_s):
             async with client.stream(request.method, request.url, params=request.query or None,
-                                     headers=request.headers, content=request.body or None) as response:
+                                     headers=request.headers, content=request.content()) as response:
                 if sse is not None and response.status_code == 200 and \
                         response.headers.get("content-type", "").startswith("text/event-stream"):
                     return await _read_sse(response, sse, limits, started)
@@ -158,6 +172,8 @@ def curl_command(request: PreparedRequest, sse: bool = False) -> str:
             encoded = base64.b64encode(request.body).decode()
             return (f"printf %s {shlex.quote(encoded)} | base64 -d | "
                     + shlex.join(parts + ["--data-binary", "@-", request.full_url()]))
+    elif request.chunks is not None:
+        parts += ["--data-binary", ""]  # curl sends the empty chunked body (just the last chunk)
     parts.append(request.full_url())
     return shlex.join(parts)
 

@@ -19,7 +19,8 @@ import jsonschema
 
 from conformance.results import Requirement
 from conformance.scenario import DEFAULT_SCENARIO_TIMEOUT_S, Scenario
-from conformance.templating import VARIABLE_PATTERN, variables_in
+from conformance.templating import (RESERVED_NAMES, VARIABLE_PATTERN, malformed_now_templates,
+                                   variables_in)
 from conformance.yaml_lines import YamlSyntaxError, format_path, line_for, load_with_lines
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -138,6 +139,10 @@ def check_references(data: dict[str, Any], lines: dict, path: Path) -> None:
         if set(row) - {"id"} != param_names:
             raise ScenarioFormatError(path, line_for(lines, ("matrix", index)), f"matrix[{index}]",
                                       "every row must define the same parameters as the first")
+    reserved = param_names & RESERVED_NAMES
+    if reserved:
+        raise ScenarioFormatError(path, line_for(lines, ("matrix", 0)), "matrix[0]",
+                                  f"{sorted(reserved)[0]!r} is reserved ({{{{now}}}} is the current time)")
     defined = set(param_names)
     background: set[str] = set()
     awaited: set[str] = set()
@@ -149,6 +154,7 @@ def check_references(data: dict[str, Any], lines: dict, path: Path) -> None:
             raise ScenarioFormatError(path, line_for(lines, where + (field,)),
                                       format_path(where + (field,)), message)
 
+        _check_step_extras(step, fail)
         for name in variables_in({k: v for k, v in step.items() if k != "capture"}):
             if name not in defined:
                 fail(_first_field_using(step, name), f"{{{{{name}}}}} is not a matrix parameter "
@@ -184,6 +190,26 @@ def check_references(data: dict[str, Any], lines: dict, path: Path) -> None:
     if dangling:
         raise ScenarioFormatError(path, line_for(lines, ("steps",)), "steps",
                                   f"background step(s) never awaited: {', '.join(sorted(dangling))}")
+
+
+def _check_step_extras(step: dict[str, Any], fail: Any) -> None:
+    """Checks for the newer features: time templates, reserved names, chunked bodies."""
+    for bad in malformed_now_templates(step):
+        fail(_first_field_containing(step, bad), f"{bad!r} is not a time template; "
+             "write {{now}}, {{now+3s}}, {{now-2m}} or {{now+1h}}")
+    for name in step.get("capture") or {}:
+        if name in RESERVED_NAMES:
+            fail("capture", f"{name!r} is reserved ({{{{now}}}} is the current time)")
+    request = step.get("request") or {}
+    if request.get("chunked") is False and "chunks" in (request.get("body") or {}):
+        fail("request", "`body.chunks` is always sent chunked; drop `chunked: false`")
+
+
+def _first_field_containing(step: dict[str, Any], text: str) -> str:
+    for key, value in step.items():
+        if text in json.dumps(value):
+            return str(key)
+    return "request"
 
 
 def _is_variable(value: Any) -> bool:

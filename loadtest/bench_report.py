@@ -79,12 +79,12 @@ def _get(h: dict[str, Any], key: str, field: str) -> Any:
 
 
 def _cores(cpu: dict[str, Any] | None) -> str:
-    if not cpu or not cpu.get("wall_s"):
+    if not cpu or "generator_cores" not in cpu:
         return "n/a"
-    wall = cpu["wall_s"]
-    server = cpu.get("server_cpu_s")
-    server_text = f"{server / wall:.2f}" if server is not None else "n/a"
-    return f"{cpu['generator_cpu_s'] / wall:.2f} / {server_text}"
+    server = cpu.get("server_cores")
+    load = cpu.get("load_avg_1m_before")
+    return (f"{cpu['generator_cores']:.2f} / {'n/a' if server is None else f'{server:.2f}'}"
+            + (f" [{load}]" if load is not None else ""))
 
 
 def targets(heads: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -153,6 +153,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append(table_row(f"fan-out delivery at {readers:,} readers: p50 / p99 ms",
                                lambda s, h, k=key: f"{_fmt(((h.get(k) or {}).get('delivery_all') or {}).get('p50'))} / "
                                                    f"{_fmt(((h.get(k) or {}).get('delivery_all') or {}).get('p99'))}"))
+        lines.append(table_row(f"  SSE p99 / long-poll p99 ms at {readers:,}",
+                               lambda s, h, k=key: f"{_fmt(((h.get(k) or {}).get('delivery_sse') or {}).get('p99'))} / "
+                                                   f"{_fmt(((h.get(k) or {}).get('delivery_long_poll') or {}).get('p99'))}"))
         lines.append(table_row(f"  readers held (live readers / SSE peak / reconnects) at {readers:,}",
                                lambda s, h, k=key: "{} / {} / {}".format(*(_fmt((h.get(k) or {}).get(f)) for f in
                                                    ("live_readers", "sse_connections_peak", "reconnects")))))
@@ -172,8 +175,10 @@ def render_markdown(results: dict[str, Any]) -> str:
         for key, verdict in h["correctness"].items():
             lines.append(f"| {server} | {key} | {verdict} |")
     lines += ["", "## CPU during the load phase (cores used: load generator / server)", "",
-              "Locust processes' and the server process's CPU seconds divided by the load phase's wall "
-              f"time; {m['cpus']} cores in all. A side near its share of the cores is the bottleneck.", "",
+              "Average cores used by the Locust processes and by the server process over the load window "
+              f"(first request to Locust's exit, sampled from /proc); {m['cpus']} cores in all. When the two add up to about {m['cpus']}, the machine is "
+              "saturated and the larger side is the bottleneck; the 1-minute load average before each "
+              "scenario (in brackets) shows other work on the shared machine.", "",
               "| scenario | " + " | ".join(heads) + " |", "| --- |" + " --- |" * len(heads)]
     keys = [k for k in next(iter(results["servers"].values()), {}).get("scenarios", {})] if heads else []
     for key in keys:
@@ -184,13 +189,16 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     scaling = results.get("scaling") or {}
     if scaling:
-        rates = {k: (_row(v, "append") or {}).get("rps") for k, v in scaling.items() if "rows" in v}
-        one, two = rates.get("append_workers_1"), rates.get("append_workers_2")
-        cpu = {k: _cores(v.get("cpu")) for k, v in scaling.items() if "rows" in v}
-        lines += ["", "## Load-generator scaling (append, reference server, 16 users)", "",
-                  f"1 worker: {_fmt(one)} appends/s (CPU generator / server: {cpu.get('append_workers_1', 'n/a')}); "
-                  f"2 workers: {_fmt(two)} appends/s ({cpu.get('append_workers_2', 'n/a')}); "
-                  f"a factor of {_ratio(two, one)}. With 2 cores shared by the server and every generator "
-                  "process, a second worker can only help while the generator, not the server, is "
-                  "the bottleneck; on more cores or machines the same `--workers` mode scales further."]
+        lines += ["", "## Load-generator scaling: 1 -> 2 Locust workers (append, 16 users)", "",
+                  "| server | 1 worker: appends/s (CPU gen / server) | 2 workers: appends/s (CPU gen / server) | scaling |",
+                  "| --- | --- | --- | --- |"]
+        for server, runs in scaling.items():
+            rates = {k: (_row(v, "append") or {}).get("rps") for k, v in runs.items() if "rows" in v}
+            cpu = {k: _cores(v.get("cpu")) for k, v in runs.items() if "rows" in v}
+            one, two = rates.get("append_workers_1"), rates.get("append_workers_2")
+            lines.append(f"| {server} | {_fmt(one)} ({cpu.get('append_workers_1', 'n/a')}) | "
+                         f"{_fmt(two)} ({cpu.get('append_workers_2', 'n/a')}) | {_ratio(two, one)} |")
+        lines += ["", "Both workers, the master and the server share the same 2 cores: a second worker can "
+                  "only add throughput while the generator is the bottleneck and a core is idle; on more "
+                  "cores or machines the same `--workers` (or multi-machine) mode scales further."]
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ Options (env var):  --source-lengths (DSCHECK_SOURCE_LENGTHS, "10,1000")  up to 
                     --measure-depths (DSCHECK_MEASURE_DEPTHS, "1,8,32")
                     --seed-batches (DSCHECK_SEED_BATCHES, 200)  POSTs per source seed
                     --read-every (DSCHECK_READ_EVERY, 1)  read the forks of one chain in N
+                    --task-wait (DSCHECK_TASK_WAIT, 0.05)  max seconds between tasks (uniform)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gevent.lock import Semaphore
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, events, task
 
 from loadtest import options
 from loadtest.messages import new_ids, unique_name
@@ -53,6 +54,7 @@ def _arguments(parser: Any) -> None:
     group.add_argument("--measure-depths", type=str, env_var="DSCHECK_MEASURE_DEPTHS", default="1,8,32")
     group.add_argument("--seed-batches", type=int, env_var="DSCHECK_SEED_BATCHES", default=200)
     group.add_argument("--read-every", type=int, env_var="DSCHECK_READ_EVERY", default=1)
+    group.add_argument("--task-wait", type=float, env_var="DSCHECK_TASK_WAIT", default=0.05)
 
 
 def seed_sources(streams: StreamClient, lengths: list[int], batches: int) -> None:
@@ -79,7 +81,8 @@ def seed_sources(streams: StreamClient, lengths: list[int], batches: int) -> Non
 
 
 class ForkStormUser(FastHttpUser):
-    wait_time = between(0, 0.05)
+    def wait_time(self) -> float:
+        return random.uniform(0, float(options.option(self, "task_wait", 0.05)))
 
     def on_start(self) -> None:
         self.streams = StreamClient(self.client, options.option(self, "stream_prefix", "/v1/stream"),

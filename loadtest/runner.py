@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest import history, thresholds, verify
+from loadtest.cpu import CpuSampler
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROFILES = ("append", "fork_storm", "fanout", "agent_sessions")
@@ -114,22 +114,6 @@ def target(run: LoadRun) -> Iterator[Target]:
         yield Target(server.url, run.server, server.process.pid)
 
 
-def process_cpu_s(pid: int | None) -> float | None:
-    """CPU seconds (user + system) a process has used so far, from /proc (Linux)."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
@@ -142,7 +126,7 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def run_locust(run: LoadRun, url: str, run_dir: Path) -> int:
+def run_locust(run: LoadRun, url: str, run_dir: Path, sampler: CpuSampler | None = None) -> int:
     main, workers = locust_commands(run, url, run_dir)
     env = {**os.environ, "DSCHECK_HISTORY_DIR": str(run_dir / "history"),
            "DSCHECK_RUN_ID": uuid.uuid4().hex[:8], "PYTHONUNBUFFERED": "1"}
@@ -155,10 +139,16 @@ def run_locust(run: LoadRun, url: str, run_dir: Path) -> int:
         for command in workers:
             processes.append(subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
                                               start_new_session=True))
+        if sampler is not None:
+            for process in processes:
+                sampler.watch(process.pid)
+            sampler.start()
         try:
             code = master.wait(timeout=deadline_s)
         except subprocess.TimeoutExpired:
             code = -1
+        if sampler is not None:
+            sampler.mark_end()
         for worker in processes[1:]:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=15)
@@ -194,14 +184,10 @@ def execute(run: LoadRun) -> dict[str, Any]:
     with target(run) as server_target:
         url, server = server_target.url, server_target.server
         # Who used the CPU during the load phase: the server or the load generator?
-        server_cpu, generator_cpu, wall = process_cpu_s(server_target.pid), children_cpu_s(), time.monotonic()
-        locust_code = run_locust(run, url, run_dir)
-        wall = time.monotonic() - wall
-        server_after = process_cpu_s(server_target.pid)
-        cpu = {"wall_s": round(wall, 1), "cores_available": os.cpu_count(),
-               "generator_cpu_s": round(children_cpu_s() - generator_cpu, 1),
-               "server_cpu_s": round(server_after - server_cpu, 1)
-               if server_cpu is not None and server_after is not None else None}
+        load_before = round(os.getloadavg()[0], 2)  # other work on a shared machine skews numbers
+        sampler = CpuSampler(server_target.pid, run_dir / "history")
+        locust_code = run_locust(run, url, run_dir, sampler)
+        cpu = {"cores_available": os.cpu_count(), "load_avg_1m_before": load_before, **sampler.usage()}
         verification = verify.verify_run(url, run_dir / "history")
     report = history.check_run(run_dir / "history", run.grace_s)
     rows = stats_rows(run_dir)

@@ -48,6 +48,19 @@ class ServerConfig:
     prefix: str = "/v1/stream"
     timeout_s: float = 10.0
     last_trace: Trace | None = None       # trace of the most recent run (the shrunk one, at the end)
+    http: httpx.Client | None = None      # shared by all runs: a new client costs ~40 ms (TLS setup)
+
+    @classmethod
+    def client(cls) -> httpx.Client:
+        if cls.http is None:
+            cls.http = httpx.Client(base_url=cls.base_url, timeout=cls.timeout_s)
+        return cls.http
+
+    @classmethod
+    def close(cls) -> None:
+        if cls.http is not None:
+            cls.http.close()
+            cls.http = None
 
 
 class ProtocolMachine(RuleBasedStateMachine):
@@ -62,10 +75,8 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.names = (f"s{n}" for n in itertools.count(1))
         self.path_of: dict[str, str] = {}         # logical name -> URL path
         self.last_batch: dict[tuple[str, str], tuple[Content, bytes, Any]] = {}   # for retries
-        self.http = httpx.Client(base_url=self.config.base_url, timeout=self.config.timeout_s)
-
-    def teardown(self) -> None:
-        self.http.close()
+        self.recent: str | None = None            # the stream written last: reads favour it
+        self.http = self.config.client()
 
     # ----- helpers --------------------------------------------------------------------
     def new_stream_name(self) -> str:
@@ -82,6 +93,12 @@ class ProtocolMachine(RuleBasedStateMachine):
             return gone[pick % len(gone)]
         return live[pick % len(live)]
 
+    def pick_recent_or(self, pick: int) -> str:
+        """The most recently written stream one time in three (read-your-writes), else any."""
+        if self.recent is not None and pick % 3 == 0:
+            return self.recent
+        return self.pick_stream(pick)
+
     def has_streams(self) -> bool:
         return bool(self.model.streams)
 
@@ -92,15 +109,15 @@ class ProtocolMachine(RuleBasedStateMachine):
              headers: dict[str, str] | None = None, body: bytes | None = None,
              body_yaml: dict[str, Any] | None = None) -> httpx.Response:
         """Send one request and open its trace step (fork headers become templates there)."""
-        query = {"offset": self.trace.offset_ref(offset)} if offset is not None else None
+        query = {"offset": self.trace.offset_ref(name, offset)} if offset is not None else None
         headers = dict(headers or {})
         yaml_headers = dict(headers)
         if "Stream-Forked-From" in headers:
             source = headers["Stream-Forked-From"]   # a logical name until here
             yaml_headers["Stream-Forked-From"] = f"{{stream:{source}}}"
             headers["Stream-Forked-From"] = self.path_of[source]
-        if "Stream-Fork-Offset" in headers:
-            yaml_headers["Stream-Fork-Offset"] = self.trace.offset_ref(headers["Stream-Fork-Offset"])
+            if "Stream-Fork-Offset" in headers:
+                yaml_headers["Stream-Fork-Offset"] = self.trace.offset_ref(source, headers["Stream-Fork-Offset"])
         self.trace.begin(note, method, name, query=query, headers=yaml_headers or None, body=body_yaml)
         try:
             return self.http.request(method, self.path_of[name],
@@ -132,13 +149,13 @@ class ProtocolMachine(RuleBasedStateMachine):
         above = min(((p, t) for t, p in stream.offsets.items() if p > position), default=None)
         check: dict[str, Any] = {"present": True}
         if below is not None:
-            check["greater_than"] = self.trace.offset_ref(below[1])
+            check["greater_than"] = self.trace.offset_ref(name, below[1])
         if above is not None:
-            check["less_than"] = self.trace.offset_ref(above[1])
+            check["less_than"] = self.trace.offset_ref(name, above[1])
         self.trace.expect_header(OFFSET_HEADER, check)
         self.model.observe_offset(name, token, position, what)
         assert token is not None
-        self.trace.capture_offset(token)
+        self.trace.capture_offset(name, token)
         return token
 
     def encode(self, name: str, data: Content | Any, *, raw_json: Any = None) -> tuple[bytes, dict[str, Any] | None]:
@@ -169,6 +186,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.model.apply_create(name, json_mode, content_type, initial, closed)
         self.check_closed_header(response, closed or None, "PUT with Stream-Closed: true (§5.1)")
         self.model.get(name).tail = self.check_offset(response, name, len(initial), "create")
+        self.recent = name
 
     # ----- append and close -----------------------------------------------------------
     def append(self, pick: int, raw: bytes, raw_json: Any, mode: str) -> None:
@@ -209,6 +227,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             return
         if not stream.closed:   # the status check passed, so an open stream took the write
             self.model.apply_append(name, data, closing)
+            self.recent = name
         self.check_closed_header(response, expected.closed_header, expected.why)
         # Success and closed-409 both carry the (new or final) tail offset (§5.2).
         stream.tail = self.check_offset(response, name, stream.length, expected.why)
@@ -243,6 +262,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         if is_new:
             self.model.apply_producer_append(name, producer, epoch, seq, data, closing)
             self.last_batch[(name, producer)] = (data, raw, raw_json)
+            self.recent = name
             self.check_closed_header(response, True if closing else None, expected.why)
             stream.tail = self.check_offset(response, name, stream.length, expected.why)
         elif stream.closed:
@@ -270,7 +290,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     @precondition(has_streams)
     @rule(pick=picks, offset_pick=st.one_of(st.none(), picks), sub_offset=st.sampled_from([0, 0, 0, 1, 2, 5]))
     def fork(self, pick: int, offset_pick: int | None, sub_offset: int) -> None:
-        source_name = self.pick_stream(pick)
+        source_name = self.pick_recent_or(pick)
         source = self.model.get(source_name)
         anchor_token: str | None = None
         anchor: int | None = None
@@ -294,6 +314,8 @@ class ProtocolMachine(RuleBasedStateMachine):
             del self.path_of[name]   # nothing was created; keep the name out of later picks
             return
         self.model.apply_fork(name, source_name, anchor, sub_offset)
+        self.trace.inherit_offsets(name, source_name, list(self.model.get(name).offsets))
+        self.recent = name
         self.check_closed_header(response, False, "a fork starts open (§4.2)")
         self.model.get(name).tail = self.check_offset(response, name, self.model.get(name).length, "fork")
 
@@ -301,7 +323,9 @@ class ProtocolMachine(RuleBasedStateMachine):
     @precondition(has_live_streams)
     @rule(pick=picks)
     def delete(self, pick: int) -> None:
-        name = self.pick_stream(pick)
+        # Sources with live forks half the time: soft-delete is where servers go wrong (§4.2).
+        sources = [n for n in self.model.live_paths() if self.model.get(n).forks]
+        name = sources[pick % len(sources)] if sources and pick % 2 == 0 else self.pick_stream(pick)
         response = self.send("delete", "DELETE", name)
         expected = self.model.expected_delete(name)
         self.check_status(response, expected)
@@ -320,7 +344,7 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     # ----- reads ----------------------------------------------------------------------
     def read(self, pick: int, offset_pick: int | None) -> None:
-        name = self.pick_stream(pick)
+        name = self.pick_recent_or(pick)
         stream = self.model.get(name)
         if offset_pick is None or not stream.offsets:
             position, token = 0, "-1"

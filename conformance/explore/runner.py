@@ -80,4 +80,6 @@ def explore(base_url: str, *, prefix: str = "/v1/stream", examples: int = 50, ma
             result.steps = len(trace.steps)
             result.scenario_file, result.scenario_id = write_scenario(
                 trace, report_dir, result.failure, seed, scenario_name)
+    finally:
+        machine.config.close()
     return result

@@ -53,7 +53,9 @@ class Trace:
 
     def __init__(self) -> None:
         self.steps: list[TraceStep] = []
-        self.token_vars: dict[str, str] = {}
+        # (stream, token) -> capture variable. Keyed per stream: two streams may mint equal
+        # tokens for different positions; a fork inherits its source's variables (§8).
+        self.token_vars: dict[tuple[str, str], str] = {}
 
     @property
     def current(self) -> TraceStep:
@@ -72,19 +74,24 @@ class Trace:
         self.steps.append(step)
         return step
 
-    def offset_ref(self, token: str) -> str:
-        """How a request names an offset the server returned earlier."""
+    def offset_ref(self, stream: str, token: str) -> str:
+        """How a request names an offset the server returned earlier for `stream`."""
         if token in ("-1", "now"):
             return token
-        return "{{" + self.token_vars[token] + "}}"
+        return "{{" + self.token_vars[(stream, token)] + "}}"
 
-    def capture_offset(self, token: str | None) -> None:
+    def capture_offset(self, stream: str, token: str | None) -> None:
         """Capture a newly seen Stream-Next-Offset so later steps can use it."""
-        if not token or token in self.token_vars:
+        if not token or (stream, token) in self.token_vars:
             return
-        var = f"o{len(self.token_vars) + 1}"
-        self.token_vars[token] = var
+        var = f"o{len(set(self.token_vars.values())) + 1}"
+        self.token_vars[(stream, token)] = var
         self.current.capture[var] = {"header": OFFSET_HEADER}
+
+    def inherit_offsets(self, fork: str, source: str, tokens: list[str]) -> None:
+        for token in tokens:
+            if (source, token) in self.token_vars:
+                self.token_vars[(fork, token)] = self.token_vars[(source, token)]
 
     def expect_status(self, statuses: tuple[int, ...]) -> None:
         self.current.expect["status"] = statuses[0] if len(statuses) == 1 else list(statuses)
@@ -94,15 +101,6 @@ class Trace:
 
     def expect_body(self, check: dict[str, Any]) -> None:
         self.current.expect["body"] = check
-
-    def offset_bounds_check(self, below: str | None, above: str | None) -> dict[str, str] | None:
-        """A header check saying an offset sorts after `below` and before `above` (§8)."""
-        check: dict[str, str] = {"present": True}  # type: ignore[dict-item]
-        if below is not None and below in self.token_vars:
-            check = {"greater_than": self.offset_ref(below)}
-        if above is not None and above in self.token_vars:
-            check["less_than"] = self.offset_ref(above)
-        return check
 
 
 def response_body_check(content: bytes | list[Any], is_json: bool) -> dict[str, Any]:

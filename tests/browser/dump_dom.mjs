@@ -2,7 +2,7 @@
 // @sparticuz/chromium is a headless-shell build without the command-line commands: it ignores
 // --dump-dom (and --screenshot) and just keeps running. This script takes the same arguments,
 // starts that Chromium with --remote-debugging-pipe, loads URL, waits for the load to complete,
-// and prints document.documentElement.outerHTML to stdout, as --dump-dom does. No dependencies.
+// and prints the serialized DOM (doctype + outerHTML) to stdout, as --dump-dom does. No dependencies.
 // Usage: node tests/browser/dump_dom.mjs [chromium flags...] --dump-dom URL
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,10 +26,11 @@ if (!flags.some((a) => a.startsWith("--user-data-dir="))) {
 for (const needed of ["--no-sandbox", "--no-zygote"]) if (!flags.includes(needed)) flags.push(needed);
 
 const browser = spawn(await chromiumPath(), [...flags, "--remote-debugging-pipe", "about:blank"],
-  { stdio: ["ignore", "ignore", "inherit", "pipe", "pipe"] });
+  { stdio: ["ignore", "ignore", "inherit", "pipe", "pipe"], detached: true });
 const [toBrowser, fromBrowser] = [browser.stdio[3], browser.stdio[4]];
 const exited = new Promise((resolve) => browser.once("exit", resolve));
 
+let stage = "starting Chromium";
 let nextId = 0;
 const pending = new Map();
 let buffered = "";
@@ -53,6 +54,7 @@ function send(method, params = {}, sessionId = undefined) {
   const id = ++nextId;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, method });
+    stage = `waiting for ${method}`;
     toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
   });
 }
@@ -67,13 +69,18 @@ async function dumpDom() {
   const evaluate = async (expression) =>
     (await send("Runtime.evaluate", { expression, returnByValue: true }, sessionId)).result.value;
   while ((await evaluate("document.readyState")) !== "complete") await sleep(25);
-  return evaluate("document.documentElement.outerHTML");
+  // as --dump-dom prints it: the doctype on its own line, then the root element's markup
+  return evaluate("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n' : '')"
+    + " + document.documentElement.outerHTML");
 }
+
+// Kill the whole process group (the browser and its renderer/GPU/utility children).
+const killBrowser = () => { try { process.kill(-browser.pid, "SIGKILL"); } catch { browser.kill("SIGKILL"); } };
 
 let code = 0;
 const timer = setTimeout(() => {
-  console.error(`dump_dom.mjs: no DOM after ${TIMEOUT_MS} ms`);
-  browser.kill("SIGKILL");
+  console.error(`dump_dom.mjs: no DOM after ${TIMEOUT_MS} ms (${stage})`);
+  killBrowser();
   process.exit(1);
 }, TIMEOUT_MS);
 try {
@@ -81,14 +88,18 @@ try {
     dumpDom(),
     exited.then((status) => { throw new Error(`Chromium exited early (${status})`); }),
   ]);
-  process.stdout.write(`${html}\n`);
-  await send("Browser.close").catch(() => {});
+  clearTimeout(timer);
+  await new Promise((resolve) => process.stdout.write(`${html}\n`, resolve));
 } catch (error) {
+  clearTimeout(timer);
   console.error(`dump_dom.mjs: ${error.message}`);
   code = 1;
 }
-const closed = await Promise.race([exited, sleep(5000).then(() => null)]);
-if (closed === null) browser.kill("SIGKILL");
-clearTimeout(timer);
+// Ask the browser to quit, but do not wait on it for long: Browser.close sometimes never answers.
+try { toBrowser.write(`${JSON.stringify({ id: ++nextId, method: "Browser.close" })}\0`); } catch {}
+if ((await Promise.race([exited, sleep(3000).then(() => "timeout")])) === "timeout") {
+  console.error("dump_dom.mjs: Chromium did not quit within 3 s of Browser.close; killed it");
+  killBrowser();
+}
 if (scratchProfile) rmSync(scratchProfile, { recursive: true, force: true });
 process.exit(code);
