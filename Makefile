@@ -50,9 +50,9 @@ test-reporting: $(STAMP)
 test-engine: $(STAMP)
 	$(BIN)/pytest -q tests/engine
 
-# The scenarios against the upstream Node server (a known-good second opinion).
+# The scenarios against the upstream Node server alone (`make compat` runs every server).
 run-node: setup
-	$(BIN)/python -c "import sys; from conformance.servers import launch_known; from conformance.cli import main; s = launch_known('node'); srv = s.__enter__(); code = main(['run', srv.url, '--server-label', 'node', '--report-dir', 'reports/node']); s.__exit__(None, None, None); sys.exit(code)"
+	$(BIN)/python scripts/compat.py --servers node
 
 # Conformance matrix: the suite against reference, upstream Node 0.3.7 and rakaia 0.9.0
 # (rakaia installed into .scratch); reports in reports/compat/<server>/ and reports/compat/matrix.*
@@ -65,7 +65,7 @@ coverage: $(STAMP)
 	$(BIN)/dscheck coverage --fail-on-gaps
 
 # Load benchmarks (docs/loadtest.md): the Locust profiles against reference, upstream Node
-# and rakaia in one session (about 7 minutes); writes reports/bench/load.{json,md}.
+# and rakaia in one session (about 9 minutes); writes reports/bench/load.{json,md}.
 # `make test-load` runs the load tests' own tests (bounded, under a minute).
 .PHONY: bench test-load
 bench: setup
@@ -96,3 +96,22 @@ $(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-l
 clean: clean-browser
 clean-browser:
 	rm -rf $(BROWSER)/node_modules
+
+# Stateful model testing and hostile-input fuzzing (docs/explore-fuzz.md). `explore`/`fuzz`
+# run against the embedded reference server; `explore-node`/`fuzz-node` against upstream Node.
+# Reproducers and findings go to reports/latest/{explore,fuzz}/.
+.PHONY: test-explore explore fuzz explore-node fuzz-node
+test-explore: $(STAMP)
+	$(BIN)/pytest -q tests/explore
+
+explore: $(STAMP)
+	$(BIN)/dscheck explore --examples 200 --seed 1
+
+fuzz: $(STAMP)
+	$(BIN)/dscheck fuzz --budget 500 --seed 1
+
+explore-node: setup
+	$(BIN)/python -m conformance.explore.against node explore --examples 200 --seed 1
+
+fuzz-node: setup
+	$(BIN)/python -m conformance.explore.against node fuzz --budget 500 --seed 1

@@ -69,6 +69,12 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _repeats(results: dict[str, Any], server: str, key: str) -> str:
+    summary = _scenario(results, server, key)
+    runs = (summary or {}).get("repeats")
+    return " (" + ", ".join(_fmt(r["appends_per_s"], 0) for r in runs) + ")" if runs else ""
+
+
 def _ratio(a: Any, b: Any) -> str:
     return f"{a / b:.2f}x" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "n/a"
 
@@ -107,6 +113,47 @@ def targets(heads: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
     ]
 
 
+def notes(results: dict[str, Any], heads: dict[str, dict[str, Any]]) -> list[str]:
+    """Plain statements, from the measurements, of what limited each missed target."""
+    out: list[str] = []
+    missed = {a: b for a, b, c in targets(heads) if c == "MISSED"}
+    ref, node, rak = heads.get("reference", {}), heads.get("node", {}), heads.get("rakaia", {})
+    if not missed:
+        return ["All targets met in this run."]
+    fan = _scenario(results, "reference", "fanout_1000")
+    if fan and any(k.startswith("fan-out") for k in missed):
+        cpu = fan.get("cpu", {})
+        node_p99 = ((node.get("fanout_1000") or {}).get("delivery_all") or {}).get("p99")
+        out.append(
+            f"- **Fan-out p99 at 1,000 readers.** Each message is 1,000 deliveries (500 SSE events plus 500 "
+            "long-poll responses, each followed by a new poll) handled by one Python server process, while "
+            "one Locust process receives and records all 1,000 copies; p99 is the wait of the last readers "
+            f"in that queue. Averaged over the run (including the spawn phase) the generator used "
+            f"{cpu.get('generator_cores', 'n/a')} and the server {cpu.get('server_cores', 'n/a')} cores, with a "
+            f"load average of {cpu.get('load_avg_1m_before', 'n/a')} on 2 cores before it: neither side had a core "
+            "to itself, so part of the latency is most likely waiting for a CPU, on the server and on the reader "
+            f"side alike. The upstream Node server measured {_fmt(node_p99)} ms p99 under the same conditions. "
+            "A fair test of this target needs the server on its own cores and the readers spread over Locust "
+            "workers on other machines (docs/loadtest.md).")
+    if any(k.startswith("appends/s") for k in missed):
+        ref_cpu = (_scenario(results, "reference", "append") or {}).get("cpu", {})
+        rak_cpu = (_scenario(results, "rakaia", "append") or {}).get("cpu", {})
+        node_cpu = (_scenario(results, "node", "append") or {}).get("cpu", {})
+        out.append(
+            f"- **Appends/s vs rakaia-streams.** Reference {_fmt(ref.get('appends_per_s'))}/s "
+            f"(server {ref_cpu.get('server_cores', 'n/a')} cores, generator {ref_cpu.get('generator_cores', 'n/a')}) "
+            f"vs rakaia {_fmt(rak.get('appends_per_s'))}/s (server {rak_cpu.get('server_cores', 'n/a')}, "
+            f"generator {rak_cpu.get('generator_cores', 'n/a')}); Node reached {_fmt(node.get('appends_per_s'))}/s "
+            f"with the same generator (which then used {node_cpu.get('generator_cores', 'n/a')} cores), so the "
+            "generator is not what limits the Python servers; the difference lies on the server "
+            f"side (append p50 {_fmt(ref.get('append_p50_ms'), 0)} ms on the reference server, "
+            f"{_fmt(rak.get('append_p50_ms'), 0)} ms on rakaia, {_fmt(node.get('append_p50_ms'), 0)} ms on Node). "
+            "With 8 closed-loop users, throughput is about 8 / latency, and on these contended cores the latency "
+            "includes waiting for a CPU; the repeated runs (in brackets above) show how much it varies. "
+            "Where the reference server's per-append time goes was not profiled here.")
+    return out
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     servers = list(results["servers"])
     heads = {s: headline(results, s) for s in servers if "error" not in results["servers"][s]}
@@ -136,7 +183,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         return text if results["servers"][server].get("fork_support") else "not supported (no forks)"
 
     lines += ["", "## Throughput and latency", "", header, rule,
-              table_row("appends/s (1 msg per POST, 8 users)", lambda s, h: _fmt(h.get("appends_per_s"))),
+              table_row("appends/s (1 msg per POST, 8 users; median of the runs in brackets)",
+                        lambda s, h: _fmt(h.get("appends_per_s")) + _repeats(results, s, "append")),
               table_row("append p50 / p99 ms", lambda s, h: f"{_fmt(h.get('append_p50_ms'), 0)} / {_fmt(h.get('append_p99_ms'), 0)}"),
               table_row("fork-creates/s (fork_storm, depth 1)", lambda s, h: fork_cell(s, _fmt(h.get("fork_creates_per_s"))))]
     for length in FORK_LENGTHS:
@@ -159,6 +207,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append(table_row(f"  readers held (live readers / SSE peak / reconnects) at {readers:,}",
                                lambda s, h, k=key: "{} / {} / {}".format(*(_fmt((h.get(k) or {}).get(f)) for f in
                                                    ("live_readers", "sse_connections_peak", "reconnects")))))
+    lines += ["", "## Why targets are missed", ""] + notes(results, heads)
     lines += ["", "## Ratios", "", "| metric | reference / node | reference / rakaia |", "| --- | --- | --- |"]
     ref, node, rak = heads.get("reference", {}), heads.get("node", {}), heads.get("rakaia", {})
     lines.append(f"| appends/s | {_ratio(ref.get('appends_per_s'), node.get('appends_per_s'))} | "
@@ -190,14 +239,17 @@ def render_markdown(results: dict[str, Any]) -> str:
     scaling = results.get("scaling") or {}
     if scaling:
         lines += ["", "## Load-generator scaling: 1 -> 2 Locust workers (append, 16 users)", "",
-                  "| server | 1 worker: appends/s (CPU gen / server) | 2 workers: appends/s (CPU gen / server) | scaling |",
+                  "| server | 1 worker: median appends/s (CPU gen / server [load]; each run) | 2 workers: the same | scaling |",
                   "| --- | --- | --- | --- |"]
         for server, runs in scaling.items():
             rates = {k: (_row(v, "append") or {}).get("rps") for k, v in runs.items() if "rows" in v}
             cpu = {k: _cores(v.get("cpu")) for k, v in runs.items() if "rows" in v}
             one, two = rates.get("append_workers_1"), rates.get("append_workers_2")
-            lines.append(f"| {server} | {_fmt(one)} ({cpu.get('append_workers_1', 'n/a')}) | "
-                         f"{_fmt(two)} ({cpu.get('append_workers_2', 'n/a')}) | {_ratio(two, one)} |")
+            runs = {k: " runs: " + ", ".join(_fmt(r["appends_per_s"], 0) for r in v.get("repeats", []))
+                    for k, v in runs.items()}
+            lines.append(f"| {server} | {_fmt(one)} ({cpu.get('append_workers_1', 'n/a')};{runs.get('append_workers_1', '')}) | "
+                         f"{_fmt(two)} ({cpu.get('append_workers_2', 'n/a')};{runs.get('append_workers_2', '')}) | "
+                         f"{_ratio(two, one)} |")
         lines += ["", "Both workers, the master and the server share the same 2 cores: a second worker can "
                   "only add throughput while the generator is the bottleneck and a core is idle; on more "
                   "cores or machines the same `--workers` (or multi-machine) mode scales further."]

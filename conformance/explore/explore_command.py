@@ -1,6 +1,7 @@
 """`dscheck explore`: model-based stateful testing of a server (see docs/explore-fuzz.md).
 
-Exit codes: 0 no disagreement with the model, 1 a failure (shrunk and saved as a scenario).
+Exit codes: 0 no disagreement with the model, 1 a failure (shrunk and saved as a scenario),
+3 target unreachable.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from conformance.explore.runner import explore
-from conformance.explore.target import server_url
+from conformance.explore.runner import SUPPORTED_WITHOUT, explore
+from conformance.explore.target import server_url, unreachable_reason
 
 DEFAULT_REPORT_DIR = Path("reports/latest/explore")
 
@@ -27,20 +28,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=None, help="fixed seed; printed either way")
     parser.add_argument("--report-dir", type=Path, default=DEFAULT_REPORT_DIR)
     parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--without", nargs="+", default=[], choices=SUPPORTED_WITHOUT, metavar="CAPABILITY",
+                        help=f"capabilities the server lacks; their rules are not run ({', '.join(SUPPORTED_WITHOUT)})")
     parser.add_argument("--no-shrink", action="store_true", help="report the first failure as found")
     parser.set_defaults(func=explore_command)
 
 
 def explore_command(args: argparse.Namespace) -> int:
     with server_url(args.url) as url:
+        if (problem := unreachable_reason(url)) is not None:
+            print(f"target unreachable: {url}: {problem}", file=sys.stderr)
+            return 3
         print(f"dscheck explore against {url}{args.prefix} "
               f"(examples {args.examples}, max steps {args.max_steps})", flush=True)
         result = explore(url, prefix=args.prefix, examples=args.examples, max_steps=args.max_steps,
                          seed=args.seed, report_dir=args.report_dir, timeout_s=args.request_timeout,
-                         shrink=not args.no_shrink)
+                         shrink=not args.no_shrink, without=frozenset(args.without))
     print(f"seed: {result.seed}")
     args.report_dir.mkdir(parents=True, exist_ok=True)
     summary = {"target": url, "prefix": args.prefix, "seed": result.seed, "examples": args.examples,
+               "without": sorted(args.without),
                "max_steps": args.max_steps, "failure": result.failure,
                "scenario_file": str(result.scenario_file) if result.scenario_file else None,
                "scenario_id": result.scenario_id, "steps": result.steps}
@@ -50,7 +57,8 @@ def explore_command(args: argparse.Namespace) -> int:
         return 0
     print(f"FAIL: {result.failure}", file=sys.stderr)
     if result.scenario_file:
+        target = f"{args.url} " if args.url else ""   # no URL: `dscheck run` embeds the reference too
         print(f"shrunk to {result.steps} requests: {result.scenario_file}\n"
-              f"replay: dscheck run {args.url or '[URL]'} --prefix {args.prefix} "
+              f"replay: dscheck run {target}--prefix {args.prefix} "
               f"--only {result.scenario_id} --scenarios {result.scenario_file.parent}")
     return 1

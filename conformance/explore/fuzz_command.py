@@ -1,7 +1,8 @@
 """`dscheck fuzz`: send malformed and boundary inputs; any 5xx, hang or lost acknowledged write
 is a finding (see docs/explore-fuzz.md).
 
-Exit codes: 0 no findings, 1 findings (written to REPORT_DIR/fuzz-findings.json).
+Exit codes: 0 no findings, 1 findings (written to REPORT_DIR/fuzz-findings.json),
+3 target unreachable.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 from pathlib import Path
 
 from conformance.explore.fuzz_cases import generate_cases
 from conformance.explore.fuzz_runner import run_fuzz
-from conformance.explore.target import server_url
+from conformance.explore.target import server_url, unreachable_reason
 
 DEFAULT_REPORT_DIR = Path("reports/latest/fuzz")
 
@@ -35,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def fuzz_command(args: argparse.Namespace) -> int:
     seed = random.randrange(2**32) if args.seed is None else args.seed
     with server_url(args.url) as url:
+        if (problem := unreachable_reason(url)) is not None:
+            print(f"target unreachable: {url}: {problem}", file=sys.stderr)
+            return 3
         print(f"dscheck fuzz against {url}{args.prefix}: seed {seed}, budget {args.budget}", flush=True)
         report = run_fuzz(url, generate_cases(seed, args.budget), seed=seed, prefix=args.prefix,
                           timeout_s=args.request_timeout)

@@ -26,8 +26,10 @@ JSON_TYPE = "application/json"
 MAX_READ_CHUNKS = 50          # bound on following Stream-Next-Offset through server chunking
 PRODUCERS = ("p1", "p2")
 GONE_PICK_EVERY = 6          # how often a rule may target a deleted stream (expecting 404/410)
-# Hypothesis picks rules uniformly, so the frequent operations get more than one rule below.
-PRODUCER_MOVES = ("next", "next", "next", "retry", "bump-epoch", "stale-epoch", "gap")
+# Repeats weight the choice; Hypothesis picks rules uniformly, so appends and reads are
+# registered twice below for the same reason.
+PRODUCER_MOVES = ("next", "next", "next-and-retry", "next-and-retry", "retry", "bump-epoch",
+                  "stale-epoch", "gap")
 
 byte_payloads = st.one_of(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 ", min_size=1, max_size=12)
@@ -47,7 +49,9 @@ class ServerConfig:
     base_url: str = ""
     prefix: str = "/v1/stream"
     timeout_s: float = 10.0
+    without: frozenset[str] = frozenset()  # capabilities the server lacks (as `dscheck run --without`)
     last_trace: Trace | None = None       # trace of the most recent run (the shrunk one, at the end)
+    richest_trace: Trace | None = None    # the run with the most kinds of step (round-trip tests replay it)
     http: httpx.Client | None = None      # shared by all runs: a new client costs ~40 ms (TLS setup)
 
     @classmethod
@@ -70,6 +74,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         super().__init__()
         self.model = ProtocolModel()
         self.trace = Trace()
+        previous, richest = self.config.last_trace, self.config.richest_trace
+        if previous is not None and (richest is None or previous.richness() > richest.richness()):
+            self.config.richest_trace = previous
         self.config.last_trace = self.trace
         self.run_id = uuid.uuid4().hex[:10]       # fresh paths: a server keeps state between runs
         self.names = (f"s{n}" for n in itertools.count(1))
@@ -101,6 +108,9 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     def has_streams(self) -> bool:
         return bool(self.model.streams)
+
+    def supports(self, capability: str) -> bool:
+        return capability not in self.config.without
 
     def has_live_streams(self) -> bool:
         return bool(self.model.live_paths())
@@ -168,6 +178,8 @@ class ProtocolMachine(RuleBasedStateMachine):
     @rule(json_mode=st.booleans(), raw=st.one_of(st.none(), byte_payloads),
           raw_json=st.one_of(st.none(), json_bodies), closed=st.sampled_from([False] * 5 + [True]))
     def create(self, json_mode: bool, raw: bytes | None, raw_json: Any, closed: bool) -> None:
+        json_mode = json_mode and self.supports("json")
+        closed = closed and self.supports("closure")
         name = self.new_stream_name()
         content_type = JSON_TYPE if json_mode else BYTES_TYPE
         headers = {"Content-Type": content_type}
@@ -192,6 +204,8 @@ class ProtocolMachine(RuleBasedStateMachine):
     def append(self, pick: int, raw: bytes, raw_json: Any, mode: str) -> None:
         name = self.pick_stream(pick)
         stream = self.model.get(name)
+        if mode != "append" and not self.supports("closure"):
+            mode = "append"
         if mode == "close-only":
             self.close(name)
             return
@@ -233,18 +247,30 @@ class ProtocolMachine(RuleBasedStateMachine):
         stream.tail = self.check_offset(response, name, stream.length, expected.why)
 
     # ----- idempotent producers -------------------------------------------------------
-    @precondition(has_live_streams)
+    @precondition(lambda self: self.has_live_streams() and self.supports("producers"))
     @rule(pick=picks, producer=st.sampled_from(PRODUCERS), move=st.sampled_from(PRODUCER_MOVES),
           raw=byte_payloads, raw_json=json_bodies, closing=st.sampled_from([False] * 8 + [True]))
     def producer_append(self, pick: int, producer: str, move: str, raw: bytes, raw_json: Any,
                         closing: bool) -> None:
-        name = self.pick_stream(pick, live_only=True)
+        closing = closing and self.supports("closure")
+        name = self.pick_recent_or(pick)
         stream = self.model.get(name)
-        state = stream.producers.get(producer)
-        epoch, seq = self.producer_position(state, move)
+        if stream.life is not Life.LIVE:
+            name = self.pick_stream(pick, live_only=True)
+            stream = self.model.get(name)
+        epoch, seq = self.producer_position(stream.producers.get(producer), move)
         data: Content = flatten_json_body(raw_json) if stream.json_mode else raw
         if move == "retry" and (name, producer) in self.last_batch:
             data, raw, raw_json = self.last_batch[(name, producer)]   # a retry resends the same batch
+        batch = (data, raw, raw_json)
+        self.producer_send(name, producer, epoch, seq, batch, closing, move)
+        if move == "next-and-retry":   # the answer was "lost": the client sends the same batch again
+            self.producer_send(name, producer, epoch, seq, batch, closing, "retry of the same batch")
+
+    def producer_send(self, name: str, producer: str, epoch: int, seq: int,
+                      batch: tuple[Content, bytes, Any], closing: bool, move: str) -> None:
+        stream = self.model.get(name)
+        data, raw, raw_json = batch
         body, yaml_body = self.encode(name, raw, raw_json=raw_json)
         headers = {"Content-Type": stream.content_type, "Producer-Id": producer,
                    "Producer-Epoch": str(epoch), "Producer-Seq": str(seq)}
@@ -254,14 +280,14 @@ class ProtocolMachine(RuleBasedStateMachine):
                              headers=headers, body=body, body_yaml=yaml_body)
         expected, is_new = self.model.expected_producer_append(name, producer, epoch, seq, closing)
         self.check_status(response, expected)
-        if response.status_code == 403:
-            self.check_producer_header(response, "Producer-Epoch", stream.producers[producer].epoch)
-        if response.status_code == 409 and not stream.closed and producer in stream.producers:
-            self.check_producer_header(response, "Producer-Expected-Seq",
-                                       stream.producers[producer].last_seq + 1)
+        state = stream.producers.get(producer)
+        if response.status_code == 403 and state is not None:
+            self.check_producer_header(response, "Producer-Epoch", state.epoch)
+        if response.status_code == 409 and not stream.closed and state is not None:
+            self.check_producer_header(response, "Producer-Expected-Seq", state.last_seq + 1)
         if is_new:
             self.model.apply_producer_append(name, producer, epoch, seq, data, closing)
-            self.last_batch[(name, producer)] = (data, raw, raw_json)
+            self.last_batch[(name, producer)] = batch
             self.recent = name
             self.check_closed_header(response, True if closing else None, expected.why)
             stream.tail = self.check_offset(response, name, stream.length, expected.why)
@@ -270,11 +296,12 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     @staticmethod
     def producer_position(state: Any, move: str) -> tuple[int, int]:
-        if state is None:
+        if state is None:   # a new producer starts at (0, 0); a gap skips seq 0
             return (0, 0) if move != "gap" else (0, 1)
         epoch, last = state.epoch, state.last_seq
         return {
             "next": (epoch, last + 1),
+            "next-and-retry": (epoch, last + 1),
             "retry": (epoch, last),
             "bump-epoch": (epoch + 1, 0),
             "stale-epoch": (max(epoch - 1, 0), 0) if epoch > 0 else (epoch, last),
@@ -287,7 +314,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             raise ModelViolation(f"{header} header {response.headers.get(header)!r}, expected {value} (§5.2.1)")
 
     # ----- fork -----------------------------------------------------------------------
-    @precondition(has_streams)
+    @precondition(lambda self: self.has_streams() and self.supports("fork"))
     @rule(pick=picks, offset_pick=st.one_of(st.none(), picks), sub_offset=st.sampled_from([0, 0, 0, 1, 2, 5]))
     def fork(self, pick: int, offset_pick: int | None, sub_offset: int) -> None:
         source_name = self.pick_recent_or(pick)
@@ -320,7 +347,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.model.get(name).tail = self.check_offset(response, name, self.model.get(name).length, "fork")
 
     # ----- delete ---------------------------------------------------------------------
-    @precondition(has_live_streams)
+    @precondition(lambda self: self.has_live_streams() and self.supports("delete"))
     @rule(pick=picks)
     def delete(self, pick: int) -> None:
         # Sources with live forks half the time: soft-delete is where servers go wrong (§4.2).

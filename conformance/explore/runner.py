@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as use_seed
 from hypothesis.stateful import get_state_machine_test
 
 from conformance.explore.machine import ProtocolMachine, ServerConfig
 from conformance.explore.scenario_writer import write_scenario
+from conformance.explore.trace import Trace
 
 
 @dataclass
@@ -23,16 +24,22 @@ class ExploreResult:
     scenario_file: Path | None = None
     scenario_id: str | None = None
     steps: int = 0                      # HTTP steps in the shrunk reproducer
+    richest_trace: Trace | None = None  # the run with the most kinds of step, passing or not
 
     @property
     def passed(self) -> bool:
         return self.failure is None
 
 
-def machine_for(base_url: str, prefix: str, timeout_s: float) -> type[ProtocolMachine]:
+SUPPORTED_WITHOUT = ("fork", "producers", "json", "closure", "delete")
+
+
+def machine_for(base_url: str, prefix: str, timeout_s: float,
+                without: frozenset[str] = frozenset()) -> type[ProtocolMachine]:
     """A ProtocolMachine subclass bound to one server (so concurrent runs don't share config)."""
     config = type("BoundServerConfig", (ServerConfig,), {
         "base_url": base_url.rstrip("/"), "prefix": "/" + prefix.strip("/"), "timeout_s": timeout_s,
+        "without": without,
     })
     return type("BoundProtocolMachine", (ProtocolMachine,), {"config": config})
 
@@ -60,13 +67,15 @@ def shrink_time_limit(seconds: float | None) -> Iterator[None]:
 def explore(base_url: str, *, prefix: str = "/v1/stream", examples: int = 50, max_steps: int = 30,
             seed: int | None = None, report_dir: Path = Path("reports/latest/explore"),
             timeout_s: float = 10.0, scenario_name: str = "reproducer",
-            shrink: bool = True, shrink_seconds: float | None = 120.0) -> ExploreResult:
+            shrink: bool = True, shrink_seconds: float | None = 120.0,
+            without: frozenset[str] = frozenset()) -> ExploreResult:
     seed = random.randrange(2**32) if seed is None else seed
-    machine = machine_for(base_url, prefix, timeout_s)
+    machine = machine_for(base_url, prefix, timeout_s, without)
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
     test = get_state_machine_test(machine, settings=settings(
         max_examples=examples, stateful_step_count=max_steps, database=None, deadline=None,
         phases=phases, report_multiple_bugs=False, print_blob=False,
+        verbosity=Verbosity.quiet,   # the YAML reproducer replaces Hypothesis's own printout
         suppress_health_check=list(HealthCheck),
     ))
     result = ExploreResult(seed=seed)
@@ -82,4 +91,5 @@ def explore(base_url: str, *, prefix: str = "/v1/stream", examples: int = 50, ma
                 trace, report_dir, result.failure, seed, scenario_name)
     finally:
         machine.config.close()
+        result.richest_trace = machine.config.richest_trace
     return result

@@ -19,6 +19,27 @@ def cited_section(failure: str) -> str:
     return match.group(1) if match else "5"
 
 
+def required_capabilities(trace: Trace) -> list[str]:
+    """The schema's capabilities the steps use, so `dscheck run --without` can skip them."""
+    needed: set[str] = set()
+    for step in trace.steps:
+        request = step.request
+        headers = {name.lower(): value for name, value in (request.get("headers") or {}).items()}
+        if "stream-forked-from" in headers:
+            needed.add("fork")
+        if "producer-id" in headers:
+            needed.add("producers")
+        if "stream-closed" in headers:
+            needed.add("closure")
+        if headers.get("content-type") == "application/json" or "json" in (request.get("body") or {}):
+            needed.add("json")
+        if request["method"] == "DELETE":
+            needed.add("delete")
+        if request["method"] == "POST":
+            needed.add("append")
+    return sorted(needed)
+
+
 def scenario_document(trace: Trace, scenario_id: str, failure: str, seed: int | None) -> dict[str, Any]:
     steps = [step.to_yaml_dict() for step in trace.steps]
     return {
@@ -28,6 +49,7 @@ def scenario_document(trace: Trace, scenario_id: str, failure: str, seed: int | 
                         f"one the protocol model rejected:\n{failure}"),
         "spec": [{"section": cited_section(failure), "level": "MUST",
                   "quote": "Found by the stateful explorer; the failing step's note names the rule."}],
+        "requires": required_capabilities(trace),
         "tags": ["explore"],
         "steps": steps,
     }

@@ -7,6 +7,8 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
+
 
 def embedded_server(app: Any = None) -> Any:
     """An (unstarted) EmbeddedServer serving `app`, or the reference app when None.
@@ -36,3 +38,12 @@ def server_url(url: str | None, app: Any = None) -> Iterator[str]:
         return
     with embedded_server(app) as server:
         yield server.url
+
+
+def unreachable_reason(url: str, timeout_s: float = 3.0) -> str | None:
+    """None if anything answers HTTP at `url` (any status counts); else what went wrong."""
+    try:
+        httpx.head(f"{url}/__dscheck_probe__", timeout=timeout_s)
+        return None
+    except httpx.HTTPError as error:
+        return f"{type(error).__name__}: {error or 'no answer'}"

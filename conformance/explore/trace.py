@@ -57,6 +57,11 @@ class Trace:
         # tokens for different positions; a fork inherits its source's variables (§8).
         self.token_vars: dict[tuple[str, str], str] = {}
 
+    def richness(self) -> tuple[int, int]:
+        """(kinds of step, steps): how much of the protocol this trace exercises."""
+        kinds = {(step.request["method"], step.note.split(" (")[0].split(" at ")[0]) for step in self.steps}
+        return len(kinds), len(self.steps)
+
     @property
     def current(self) -> TraceStep:
         return self.steps[-1]

@@ -113,11 +113,12 @@ class HardDeleteWithForks(Middleware):
             self.orphans |= self.forks_of.pop(path, set())
 
 
-class CrashesOnTtlZero(Middleware):
-    """Answers 500 to a PUT with `Stream-TTL: 0` (a 5xx the fuzzer must report)."""
+class CrashesOnOddTtl(Middleware):
+    """Answers 500 to a PUT whose Stream-TTL is not plain decimal digits (should be 400)."""
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "PUT" and header(scope, "Stream-TTL") == "0":
+        ttl = header(scope, "Stream-TTL") if scope["type"] == "http" and scope["method"] == "PUT" else None
+        if ttl is not None and not (ttl.isascii() and ttl.isdigit()):
             await send({"type": "http.response.start", "status": 500, "headers": []})
             await send({"type": "http.response.body", "body": b"boom"})
             return
