@@ -91,6 +91,8 @@ class CaseRunner:
         # path -> (content type, acknowledged content) for the read-back; None: not checkable
         self.expected: dict[str, tuple[str, list[bytes]] | None] = {}
         self.writes: dict[str, list[tuple[dict[str, Any], str]]] = {}   # path -> acknowledged writes
+        self.last_record: dict[str, Any] = {}   # the last request that got an answer, and its curl
+        self.last_curl = ""
 
     def fill(self, text: str) -> str:
         return text.replace(SOURCE, self.source_path).replace("{fresh}", self.fresh_path).replace(TAIL, self.tail)
