@@ -28,7 +28,9 @@ from conformance.servers import ServerStartError, ensure_rakaia_python, launch_k
 
 OUT = ROOT / "reports" / "compat"
 SERVERS = {"reference": "reference", "node": "node-0.3.7", "rakaia": "rakaia-0.9.0"}
-LONG_POLL_TIMEOUT_S = 0.5
+# As long as `dscheck run`'s embedded server: timing checks ("answers immediately", "held")
+# keep a margin on a loaded machine, and timeout checks stay quick.
+LONG_POLL_TIMEOUT_S = 1.0
 
 
 def dscheck(*args: str) -> int:
@@ -58,17 +60,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="run rakaia with --without fork (fork scenarios become unsupported)")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    reports: list[Path] = []
     ok = True
     for name in args.servers:
         extra = ["--without", "fork"] if name == "rakaia" and args.rakaia_without_fork else []
-        report = run_one(name, SERVERS[name], extra)
-        if report is None:
+        if run_one(name, SERVERS[name], extra) is None:
             ok = False
-        else:
-            reports.append(report)
-    if reports and (ROOT / "conformance" / "matrix_command.py").exists():
-        dscheck("matrix", *map(str, reports), "--out", str(OUT))
+    # The matrix spans every server's latest report, not only the ones run this time.
+    all_reports = [OUT / label / "report.json" for label in SERVERS.values()
+                   if (OUT / label / "report.json").exists()]
+    if all_reports:
+        dscheck("matrix", *map(str, all_reports), "--out", str(OUT))
     return 0 if ok else 2
 
 
