@@ -10,6 +10,7 @@ import asyncio
 import base64
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from reference_impl import cursor as cursors
@@ -54,13 +55,13 @@ class ReferenceApp:
         self.long_poll_timeout = long_poll_timeout
         self.max_body = max_body
         self.shutting_down = False
-        self._live_waits: set[asyncio.Event] = set()
+        self._live_waits: set[Callable[[], None]] = set()  # wakes every live wait
 
     def begin_shutdown(self) -> None:
         """End every long-poll and SSE response promptly (call on the server's loop)."""
         self.shutting_down = True
-        for event in list(self._live_waits):
-            event.set()
+        for wake in list(self._live_waits):
+            wake()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -265,19 +266,28 @@ class ReferenceApp:
 
     async def _wait_for_change(self, stream: Stream, timeout: float, disconnect: asyncio.Task[None]) -> None:
         """Until the stream changes (append, close, delete), the timeout, the client
-        leaving, or server shutdown."""
-        if self.shutting_down:
+        leaving, or server shutdown. One future and one timer per wait: an append wakes
+        each waiter with a single `set_result` (no per-wait tasks or events)."""
+        if self.shutting_down or disconnect.done():
             return
-        changed = asyncio.Event()
-        stream.listeners.add(changed.set)
-        self._live_waits.add(changed)
-        waiter = asyncio.ensure_future(changed.wait())
+        loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+
+        def wake(*_: object) -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        timer = loop.call_later(timeout, wake)
+        stream.listeners.add(wake)
+        self._live_waits.add(wake)
+        disconnect.add_done_callback(wake)
         try:
-            await asyncio.wait({waiter, disconnect}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await woken
         finally:
-            waiter.cancel()
-            stream.listeners.discard(changed.set)
-            self._live_waits.discard(changed)
+            timer.cancel()
+            stream.listeners.discard(wake)
+            self._live_waits.discard(wake)
+            disconnect.remove_done_callback(wake)
 
     async def _sse(self, request: Request, send: Send, stream: Stream, position: int,
                    client_cursor: str | None) -> None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -60,8 +60,12 @@ class Request:
         return str(self.scope["path"])
 
     def url(self) -> str:
+        """This request's URL for a Location header: the path as the client sent it
+        (still percent-encoded), since a decoded path may hold bytes no header can carry."""
         host = self.headers.get("host") or "127.0.0.1"
-        return f"{self.scope.get('scheme', 'http')}://{host}{self.path}"
+        raw_path = self.scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else quote(self.path, safe="/")
+        return f"{self.scope.get('scheme', 'http')}://{host}{path}"
 
     async def body(self, limit: int) -> bytes:
         """The whole body; stops reading (BodyTooLarge) once past `limit` bytes."""
