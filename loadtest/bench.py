@@ -21,13 +21,10 @@ from typing import Any
 
 import httpx
 
-from loadtest.bench_report import render_markdown
+from loadtest.bench_report import CHAIN_DEPTHS, FANOUT_READERS, FORK_LENGTHS, render_markdown
 from loadtest.runner import LoadRun, execute, target
 
 SERVERS = ("reference", "node", "rakaia")
-FORK_LENGTHS = (10, 1000, 100_000)
-CHAIN_DEPTHS = (1, 8, 32)
-FANOUT_READERS = (100, 500, 1000)
 SCALING_SERVERS = ("node", "reference")
 
 

@@ -139,18 +139,27 @@ def notes(results: dict[str, Any], heads: dict[str, dict[str, Any]]) -> list[str
         ref_cpu = (_scenario(results, "reference", "append") or {}).get("cpu", {})
         rak_cpu = (_scenario(results, "rakaia", "append") or {}).get("cpu", {})
         node_cpu = (_scenario(results, "node", "append") or {}).get("cpu", {})
-        out.append(
-            f"- **Appends/s vs rakaia-streams.** Reference {_fmt(ref.get('appends_per_s'))}/s "
-            f"(server {ref_cpu.get('server_cores', 'n/a')} cores, generator {ref_cpu.get('generator_cores', 'n/a')}) "
-            f"vs rakaia {_fmt(rak.get('appends_per_s'))}/s (server {rak_cpu.get('server_cores', 'n/a')}, "
-            f"generator {rak_cpu.get('generator_cores', 'n/a')}); Node reached {_fmt(node.get('appends_per_s'))}/s "
-            f"with the same generator (which then used {node_cpu.get('generator_cores', 'n/a')} cores), so the "
-            "generator is not what limits the Python servers; the difference lies on the server "
-            f"side (append p50 {_fmt(ref.get('append_p50_ms'), 0)} ms on the reference server, "
-            f"{_fmt(rak.get('append_p50_ms'), 0)} ms on rakaia, {_fmt(node.get('append_p50_ms'), 0)} ms on Node). "
-            "With 8 closed-loop users, throughput is about 8 / latency, and on these contended cores the latency "
-            "includes waiting for a CPU; the repeated runs (in brackets above) show how much it varies. "
-            "Where the reference server's per-append time goes was not profiled here.")
+        ref_rate, rak_rate, node_rate = ref.get("appends_per_s"), rak.get("appends_per_s"), node.get("appends_per_s")
+        runs = [r["appends_per_s"] for r in (_scenario(results, "reference", "append") or {}).get("repeats", [])]
+        spread = f"{(max(runs) - min(runs)) / max(1e-9, ref_rate or 1):.0%}" if runs and ref_rate else "n/a"
+        text = (f"- **Appends/s vs rakaia-streams.** Reference {_fmt(ref_rate)}/s (server "
+                f"{ref_cpu.get('server_cores', 'n/a')} cores, generator {ref_cpu.get('generator_cores', 'n/a')}) vs "
+                f"rakaia {_fmt(rak_rate)}/s (server {rak_cpu.get('server_cores', 'n/a')}, generator "
+                f"{rak_cpu.get('generator_cores', 'n/a')}); Node {_fmt(node_rate)}/s (generator "
+                f"{node_cpu.get('generator_cores', 'n/a')}). Append p50: {_fmt(ref.get('append_p50_ms'), 0)} ms "
+                f"reference, {_fmt(rak.get('append_p50_ms'), 0)} ms rakaia, {_fmt(node.get('append_p50_ms'), 0)} ms "
+                f"Node. The reference server's repeated runs spread by {spread} of the median. ")
+        if node_rate and ref_rate and node_rate >= 1.5 * ref_rate:
+            text += ("Node went much faster with the same generator, so the generator is not what limits the "
+                     "Python servers; the difference lies on the server side.")
+        else:
+            text += ("All servers land close together, within the run-to-run spread: with 8 closed-loop users "
+                     "(throughput is about 8 / latency) on 2 cores shared with the generator and other work, "
+                     "the generator and CPU contention, not the servers, set the pace, so this machine cannot "
+                     "show a 2x difference either way; it needs the server on its own cores and more users "
+                     "spread over Locust workers on other machines.")
+        text += " Where the reference server's per-append time goes was not profiled here."
+        out.append(text)
     return out
 
 

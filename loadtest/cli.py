@@ -65,7 +65,11 @@ def run_command(args: argparse.Namespace) -> int:
                   run_time=args.run_time, workers=args.workers, thresholds=checks,
                   report_dir=args.report_dir, options=options, server=args.server, grace_s=args.grace,
                   allow_request_failures=args.allow_request_failures)
-    summary = execute(run)
+    try:
+        summary = execute(run)
+    except (OSError, RuntimeError) as error:  # e.g. conformance.servers.ServerStartError
+        print(f"dscheck load: could not run: {error}", file=sys.stderr)
+        return 1
     print_summary(summary)
     return 0 if summary["ok"] else 1
 
