@@ -11,6 +11,7 @@ import base64
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reference_impl import cursor as cursors
@@ -26,7 +27,7 @@ from reference_impl.errors import (
     StreamGone, StreamNotFound,
 )
 from reference_impl.offsets import STREAM_START, TAIL, format_offset, parse_offset
-from reference_impl.store import AppendRequest, CreateRequest, Expiry, Stream, StreamStore
+from reference_impl.store import AppendRequest, CreateRequest, Expiry, ReadResult, Stream, StreamStore
 
 log = logging.getLogger("reference_impl")
 
@@ -34,6 +35,7 @@ DEFAULT_LONG_POLL_TIMEOUT_S = 30.0
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 SSE_MAX_CONNECTION_S = 60.0  # §10.2: close SSE now and then so CDNs can collapse
 CATCH_UP_CACHE = "public, max-age=60, stale-while-revalidate=300"
+LIVE_READ_MEMO_MAX = 64 * 1024  # largest live read kept on a stream for the next reader
 
 
 def _status_of(error: StoreError) -> tuple[int, dict[str, str]]:
@@ -47,6 +49,17 @@ def _status_of(error: StoreError) -> tuple[int, dict[str, str]]:
         if isinstance(error, kind):
             return status, {}
     return 400, {}
+
+
+@dataclass(eq=False, slots=True)
+class _LiveRead:
+    """One read at a live position, encoded once: every long-poll and SSE reader woken by
+    the same append at the same position shares it (fan-out costs one read, not N)."""
+
+    key: tuple[int, int, bool]  # (position, tail, closed): the content there never changes
+    result: ReadResult
+    body: bytes
+    sse_data: bytes | None = None  # the SSE `data` event, built by the first SSE reader
 
 
 class ReferenceApp:
@@ -258,11 +271,22 @@ class ReferenceApp:
                 out["stream-cursor"] = cursor
             await respond(send, 204, out)
             return
-        result = self.store.read(stream, position)
+        live = self._live_read(stream, position)
+        result = live.result
         out = self._data_headers(request, stream, start, result.next_position, result.up_to_date,
                                  result.closed_at_end)
         out["stream-cursor"] = cursor
-        await respond(send, 200, out, result.body(stream.is_json))
+        await respond(send, 200, out, live.body)
+
+    def _live_read(self, stream: Stream, position: int) -> _LiveRead:
+        key = (position, stream.tail, stream.closed)
+        live: _LiveRead | None = stream.live_read
+        if live is None or live.key != key:
+            result = self.store.read(stream, position)
+            live = _LiveRead(key, result, result.body(stream.is_json))
+            if len(live.body) <= LIVE_READ_MEMO_MAX:  # big catch-up chunks are not kept
+                stream.live_read = live
+        return live
 
     async def _wait_for_change(self, stream: Stream, timeout: float, disconnect: asyncio.Task[None]) -> None:
         """Until the stream changes (append, close, delete), the timeout, the client
@@ -311,11 +335,13 @@ class ReferenceApp:
         while not (self.shutting_down or disconnect.done() or stream.removed or stream.soft_deleted):
             cursor = cursors.next_cursor(client_cursor, self.store.clock.wall())
             if position < stream.tail:
-                result = self.store.read(stream, position)
-                payload = sse.data_payload(result.body(stream.is_json), base64_encoded=as_base64)
+                live = self._live_read(stream, position)
+                result = live.result
+                if live.sse_data is None:
+                    live.sse_data = sse.event("data", sse.data_payload(live.body, base64_encoded=as_base64))
                 position = result.next_position
                 await send({"type": "http.response.body", "more_body": True,
-                            "body": sse.event("data", payload) + sse.control(
+                            "body": live.sse_data + sse.control(
                                 format_offset(position), cursor=cursor, up_to_date=result.up_to_date,
                                 closed=result.closed_at_end)})
                 if result.closed_at_end:

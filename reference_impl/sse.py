@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 
@@ -22,6 +23,7 @@ def data_payload(body: bytes, *, base64_encoded: bool) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+@functools.lru_cache(maxsize=256)  # live readers at one position get the same control event
 def control(next_offset: str, *, cursor: str | None, up_to_date: bool, closed: bool) -> bytes:
     fields: dict[str, object] = {"streamNextOffset": next_offset}
     if closed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from reference_impl import jsonmode
 from reference_impl.clock import Clock, SystemClock
@@ -90,6 +91,7 @@ class Stream:
     last_stream_seq: str | None = None
     producers: dict[str, ProducerState] = field(default_factory=dict)
     listeners: set[Callable[[], None]] = field(default_factory=set)
+    live_read: Any = None  # the HTTP layer's shared read for live readers (app._LiveRead)
 
     @property
     def is_json(self) -> bool:
