@@ -7,6 +7,7 @@ so `--jobs` scenarios can run at once against the same server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import secrets
 import time
@@ -28,6 +29,8 @@ from conformance.selection import not_run_reason
 DEFAULT_JOBS = 16
 REACHABILITY_TIMEOUT_S = 5.0
 
+# Per job slot: a scenario's background reads hold connections of their own beside its steps.
+SLOT_LIMITS = httpx.Limits(max_connections=12, max_keepalive_connections=12)
 ProgressCallback = Callable[[ScenarioResult, int, int], None]  # (result, done, total)
 
 
@@ -101,23 +104,32 @@ async def run_suite(scenarios: list[Scenario], target_url: str, options: RunOpti
     done = 0
     total = len(to_run)
     jobs = max(1, options.jobs)
-    semaphore = asyncio.Semaphore(jobs)
-    # background reads hold extra connections, hence headroom beyond --jobs
-    limits = httpx.Limits(max_connections=jobs * 4 + 8, max_keepalive_connections=jobs * 2)
     timeout = httpx.Timeout(options.limits.request_timeout_s, pool=None)
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, follow_redirects=False) as client:
-        ctx = RunContext(client=client, base_url=base_url, prefix=prefix,
-                         run_id=f"dscheck-{secrets.token_hex(4)}", limits=options.limits)
+    run_id = f"dscheck-{secrets.token_hex(4)}"
+    async with contextlib.AsyncExitStack() as stack:
+        # One client per job slot, each running one scenario at a time: httpx scans its whole
+        # pool on every request, so many small pools cost far less CPU than one large one.
+        idle_clients: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+        for _ in range(jobs):
+            idle_clients.put_nowait(await stack.enter_async_context(
+                httpx.AsyncClient(limits=SLOT_LIMITS, timeout=timeout, follow_redirects=False)))
 
         async def one(index: int) -> None:
             nonlocal done
-            async with semaphore:
+            client = await idle_clients.get()
+            try:
+                ctx = RunContext(client=client, base_url=base_url, prefix=prefix, run_id=run_id,
+                                 limits=options.limits)
                 result = await run_scenario(scenarios[index], ctx)
+            finally:
+                idle_clients.put_nowait(client)
             results[index] = apply_expected_failures(result, options.expected_failures)
             done += 1
             if progress is not None:
                 progress(results[index], done, total)
 
+        # Slowest first: a long TTL wait started last would set the run's length on its own.
+        to_run.sort(key=lambda index: -scenarios[index].expected_wait_s)
         await asyncio.gather(*(one(index) for index in to_run))
     final = [r for r in results if r is not None]
     counts = Counter(r.outcome.value for r in final)

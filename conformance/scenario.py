@@ -47,6 +47,17 @@ class Scenario:
             return str(self.file)
 
     @property
+    def expected_wait_s(self) -> float:
+        """A rough lower bound of the time this scenario spends waiting (sleeps, held
+        responses, eventual checks), so the runner can start the slow ones first."""
+        wait = 0.0
+        for step in self.steps:
+            wait += _number(step.get("sleep"))
+            wait += 0.5 * _number((step.get("eventually") or {}).get("within"))
+            wait += _number((step.get("expect") or {}).get("at_least"))
+        return wait
+
+    @property
     def level(self) -> str:
         """The strongest level among the scenario's requirements (MUST beats SHOULD)."""
         return min((r.level for r in self.requirements), key=LEVELS.index)
@@ -72,3 +83,8 @@ class Scenario:
     @staticmethod
     def is_strict_level(level: str) -> bool:
         return level in STRICT_LEVELS
+
+
+def _number(value: Any) -> float:
+    # Matrix rows may leave a `{{param}}` here; those count as no wait.
+    return float(value) if isinstance(value, (int, float)) else 0.0

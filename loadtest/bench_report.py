@@ -93,6 +93,13 @@ def _cores(cpu: dict[str, Any] | None) -> str:
             + (f" [{load}]" if load is not None else ""))
 
 
+def _cpu_per_request_us(cpu: dict[str, Any], rate: Any) -> float | None:
+    cores = cpu.get("server_cores")
+    if not isinstance(cores, (int, float)) or not rate:
+        return None
+    return cores * 1e6 / float(rate)
+
+
 def targets(heads: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
     ref, rak = heads.get("reference", {}), heads.get("rakaia", {})
     small, big = _get(ref, "fork_create_src10", "avg_ms"), _get(ref, "fork_create_src100000", "avg_ms")
@@ -158,7 +165,12 @@ def notes(results: dict[str, Any], heads: dict[str, dict[str, Any]]) -> list[str
                      "the generator and CPU contention, not the servers, set the pace, so this machine cannot "
                      "show a 2x difference either way; it needs the server on its own cores and more users "
                      "spread over Locust workers on other machines.")
-        text += " Where the reference server's per-append time goes was not profiled here."
+        ref_us, rak_us = _cpu_per_request_us(ref_cpu, ref_rate), _cpu_per_request_us(rak_cpu, rak_rate)
+        if ref_us and rak_us:
+            # Throughput is capped by the shared generator; server CPU per append is not.
+            text += (f" Server CPU per append, which the generator does not cap: reference {ref_us:.0f} µs, "
+                     f"rakaia {rak_us:.0f} µs ({rak_us / ref_us:.2f}x less on the reference server). The "
+                     "profile of the reference server's append path is in docs/reference-server.md.")
         out.append(text)
     return out
 
