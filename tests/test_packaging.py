@@ -47,3 +47,17 @@ def test_wheel_ships_packages_schemas_and_every_scenario(tmp_path: Path) -> None
     assert "conformance/schemas/scenario.schema.json" in names
     assert "conformance/requirements.yaml" in names
     assert "reference_impl/__init__.py" in names
+
+
+@pytest.mark.timeout(120)
+def test_bundled_suite_runs_from_pytest_by_package_name(tmp_path: Path) -> None:
+    # From a directory with no scenarios in it, as a user of the installed wheel would.
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--dscheck",
+         "--pyargs", "dscheck_scenarios", "-k", "starter and long-poll"],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert " passed" in completed.stdout and " failed" not in completed.stdout
