@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,9 @@ from conformance.scenario import Scenario
 from conformance.templating import TemplateError, expand
 
 DEFAULT_EVENTUALLY_INTERVAL_S = 0.2
+# `read_all`: a server may answer with chunks of any size (§5.6), but a runaway loop of
+# pages (a server that never says up-to-date) must end; past this it is an error outcome.
+MAX_READ_ALL_PAGES = 1000
 
 
 @dataclass
@@ -144,7 +149,10 @@ async def _run_step(state: _State, index: int, step: dict[str, Any]) -> None:
     if "eventually" in step:
         await _eventually(state, step, label, request, sse)
         return
-    result = await _perform(state, label, request, sse)
+    if step.get("read_all"):
+        result = await _perform_read_all(state, label, request)
+    else:
+        result = await _perform(state, label, request, sse)
     _check_and_capture(state, step, label, result)
 
 
@@ -224,6 +232,78 @@ async def _perform(state: _State, label: str, request: PreparedRequest,
     return result
 
 
+async def _perform_read_all(state: _State, label: str, request: PreparedRequest) -> HttpResult:
+    """`read_all: true`: read a stream to the end of its current data, whatever chunk size
+    the server picked (§5.6 "up to a server-defined maximum chunk size"). Each page is one
+    transcript exchange; the result is the last page with the pages' bodies joined."""
+    def record(page: int, sent: PreparedRequest, result: HttpResult) -> None:
+        state.transcript.append(record_exchange(f"{label} page {page}", sent, result, None, result.elapsed_s))
+
+    try:
+        return await _read_pages(state.ctx, request, record)
+    except _PageProblem as exc:
+        state.transcript.append(record_exchange(label, exc.request, None, str(exc), exc.elapsed_s))
+        raise _ScenarioError(f"{label}: {exc}") from exc
+
+
+PageRecorder = Callable[[int, PreparedRequest, HttpResult], None]
+
+
+async def _read_pages(ctx: RunContext, request: PreparedRequest, record: PageRecorder) -> HttpResult:
+    """Follow `Stream-Next-Offset` until `Stream-Up-To-Date` (or `Stream-Closed`); stop early
+    on a non-200 page (returned as is) or a page that does not move the offset forward."""
+    results: list[HttpResult] = []
+    current = request
+    while True:
+        started = time.monotonic()
+        try:
+            result = await send(ctx.client, current, ctx.limits)
+        except TransportProblem as exc:
+            raise _PageProblem(current, str(exc), time.monotonic() - started) from exc
+        record(len(results) + 1, current, result)
+        if result.status != 200:
+            return result  # e.g. a 404 or 410: checked as it is
+        results.append(result)
+        if sum(len(r.body) for r in results) > ctx.limits.max_body_bytes:
+            raise _PageProblem(current, f"pages exceed the {ctx.limits.max_body_bytes}-byte cap", 0.0)
+        next_offset = result.header("stream-next-offset")
+        done = any((result.header(name) or "").lower() == "true"
+                   for name in ("stream-up-to-date", "stream-closed"))
+        if done or not next_offset or next_offset == current.query.get("offset"):
+            break
+        if len(results) >= MAX_READ_ALL_PAGES:
+            raise _PageProblem(current, f"no Stream-Up-To-Date after {MAX_READ_ALL_PAGES} pages "
+                               "(read_all gave up)", 0.0)
+        current = dataclasses.replace(current, query={**current.query, "offset": next_offset})
+    last = results[-1]
+    body = _join_pages([r.body for r in results], last.header("content-type") or "")
+    return dataclasses.replace(last, body=body, elapsed_s=sum(r.elapsed_s for r in results))
+
+
+class _PageProblem(Exception):
+    def __init__(self, request: PreparedRequest, message: str, elapsed_s: float) -> None:
+        super().__init__(message)
+        self.request, self.elapsed_s = request, elapsed_s
+
+
+def _join_pages(bodies: list[bytes], content_type: str) -> bytes:
+    """Byte streams: the bytes joined. JSON streams (§9.1.5, each page a JSON array): one
+    array of every page's messages, so a body check sees the whole range as one response.
+    A page that is not an array is left as sent (joined raw), for the checks to report."""
+    if len(bodies) == 1 or content_type.split(";", 1)[0].strip().lower() != "application/json":
+        return b"".join(bodies)
+    messages: list[Any] = []
+    for body in bodies:
+        try:
+            page = json.loads(body)
+        except ValueError:
+            return b"".join(bodies)
+        if not isinstance(page, list):
+            return b"".join(bodies)
+        messages += page
+    return json.dumps(messages, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 async def _collect(state: _State, pending: _Background) -> HttpResult:
     try:
         result = await pending.task
@@ -286,8 +366,11 @@ async def _eventually(state: _State, step: dict[str, Any], label: str, request: 
         attempt_label = f"{label} attempt {attempt}"
         started = time.monotonic()
         try:
-            result = await send(state.ctx.client, request, state.ctx.limits, sse)
-        except TransportProblem as exc:
+            if step.get("read_all"):  # pages of an attempt are not recorded one by one
+                result = await _read_pages(state.ctx, request, lambda *_: None)
+            else:
+                result = await send(state.ctx.client, request, state.ctx.limits, sse)
+        except (TransportProblem, _PageProblem) as exc:
             if time.monotonic() >= deadline:
                 state.transcript.append(record_exchange(attempt_label, request, None, str(exc),
                                                         time.monotonic() - started, sse is not None))

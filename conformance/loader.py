@@ -176,6 +176,9 @@ def check_references(data: dict[str, Any], lines: dict, path: Path) -> None:
             awaited.add(target)
         if "eventually" in step and ("request" not in step or step.get("background")):
             fail("eventually", "`eventually` repeats a (foreground) request step")
+        if step.get("read_all") and ("request" not in step or step.get("background") or "sse" in step
+                                     or step["request"].get("method") != "GET"):
+            fail("read_all", "`read_all` belongs on a foreground, non-SSE GET request step")
         if "sleep" in step and set(step) - {"sleep", "name", "note"}:
             fail("sleep", "a sleep step takes only `sleep` (and `name`, `note`)")
         cites = step.get("cites")

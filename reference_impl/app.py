@@ -379,4 +379,6 @@ def _source_path(header: str | None) -> str | None:
 def create_app(store: StreamStore | None = None, *, long_poll_timeout: float = DEFAULT_LONG_POLL_TIMEOUT_S,
                max_body: int = DEFAULT_MAX_BODY, clock: Clock | None = None) -> Any:
     """An ASGI app serving `store` (a fresh in-memory store by default)."""
-    return ReferenceApp(store or StreamStore(clock), long_poll_timeout=long_poll_timeout, max_body=max_body)
+    # `is None`, not `or`: an empty StreamStore is falsy (it has __len__).
+    return ReferenceApp(store if store is not None else StreamStore(clock),
+                        long_poll_timeout=long_poll_timeout, max_body=max_body)

@@ -165,7 +165,8 @@ def sse_events(url: str, params: dict[str, str], stop_after: int = 20) -> tuple[
             if line.startswith("event:"):
                 name = line[6:].strip()
             elif line.startswith("data:"):
-                data.append(line[5:])
+                value = line[5:]
+                data.append(value[1:] if value.startswith(" ") else value)  # SSE strips one space
             elif line == "" and name:
                 events.append((name, "\n".join(data)))
                 name, data = "", []
@@ -234,3 +235,10 @@ def test_wrapped_app_is_served(stream_url: str) -> None:
         assert broken.url.startswith("http://127.0.0.1:") and not broken.url.endswith("/")
         assert httpx.put(f"{broken.url}/s").status_code == 201
         assert httpx.delete(f"{broken.url}/s").status_code == 418
+
+
+def test_sse_text_payload_keeps_its_leading_space(stream_url: str) -> None:
+    # SSE readers strip one space after `data:`; the server must add it so payloads keep theirs.
+    httpx.put(stream_url, headers={"content-type": "text/plain"}, content=b" world")
+    _, events = sse_events(stream_url, {"offset": "-1", "live": "sse"}, stop_after=2)
+    assert events[0] == ("data", " world")
