@@ -105,6 +105,8 @@ class _SseRewriter(_Wrapper):
     """Rewrites every SSE response event by event; `rewrite(events)` gets the complete
     events of one ASGI body message as (name, data lines) and returns the bytes to send."""
 
+    opening = b""  # sent before the first event of every SSE response
+
     async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
         if _query(scope).get("live") != "sse":
             await self.plain(scope, receive, send)
@@ -113,8 +115,12 @@ class _SseRewriter(_Wrapper):
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                state["sse"] = _headers(message).get(b"content-type", b"").startswith(b"text/event-stream")
+                headers = _headers(message)
+                state["sse"] = headers.get(b"content-type", b"").startswith(b"text/event-stream")
+                state["base64_encoding"] = headers.get(b"stream-sse-data-encoding", b"").lower() == b"base64"
                 await send(message)
+                if state["sse"] and self.opening:
+                    await send({"type": "http.response.body", "body": self.opening, "more_body": True})
                 return
             if message["type"] != "http.response.body" or not state["sse"]:
                 await send(message)
@@ -210,6 +216,8 @@ class AltHeaders(_SseRewriter):
 class SseFraming(_SseRewriter):
     """Same events, framed differently on the wire."""
 
+    opening = b": hello\r\n\r\n"  # a comment before any event
+
     def rewrite(self, event: tuple[str, list[str]], state: dict[str, Any], scope: Scope) -> bytes:
         name, lines = event
         if name == "data":
@@ -221,30 +229,6 @@ class SseFraming(_SseRewriter):
                 lines = ["["] + [json.dumps(m) + ("," if i < len(messages) - 1 else "")
                                  for i, m in enumerate(messages)] + ["]"]
         return _event(name, lines, eol="\r\n", comment=" framing variant")
-
-    async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
-        if _query(scope).get("live") != "sse":
-            await self.app(scope, receive, send)
-            return
-        state: dict[str, Any] = {"sse": False, "buffer": b""}
-
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = _headers(message)
-                state["sse"] = headers.get(b"content-type", b"").startswith(b"text/event-stream")
-                state["base64_encoding"] = headers.get(b"stream-sse-data-encoding", b"").lower() == b"base64"
-                await send(message)
-                if state["sse"]:  # an opening comment before any event
-                    await send({"type": "http.response.body", "body": b": hello\r\n\r\n", "more_body": True})
-                return
-            if message["type"] != "http.response.body" or not state["sse"]:
-                await send(message)
-                return
-            events, state["buffer"] = _split_events(state["buffer"] + message.get("body", b""))
-            out = b"".join(self.rewrite(_parse_event(raw), state, scope) for raw in events if raw.strip())
-            await send({**message, "body": out})
-
-        await self.app(scope, receive, wrapped)
 
 
 def small_chunks(long_poll_timeout: float) -> Any:
