@@ -7,12 +7,14 @@ Exit codes: 0 no disagreement with the model, 1 a failure (shrunk and saved as a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 
 from conformance.explore.runner import SUPPORTED_WITHOUT, explore
-from conformance.explore.target import server_url, unreachable_reason
+from conformance.run_command import TargetStartError, target_server
+from conformance.runner import check_reachable
 
 DEFAULT_REPORT_DIR = Path("reports/latest/explore")
 
@@ -35,15 +37,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def explore_command(args: argparse.Namespace) -> int:
-    with server_url(args.url) as url:
-        if (problem := unreachable_reason(url)) is not None:
-            print(f"target unreachable: {url}: {problem}", file=sys.stderr)
-            return 3
-        print(f"dscheck explore against {url}{args.prefix} "
-              f"(examples {args.examples}, max steps {args.max_steps})", flush=True)
-        result = explore(url, prefix=args.prefix, examples=args.examples, max_steps=args.max_steps,
-                         seed=args.seed, report_dir=args.report_dir, timeout_s=args.request_timeout,
-                         shrink=not args.no_shrink, without=frozenset(args.without))
+    try:
+        with target_server(args.url) as (url, _label):
+            if (problem := asyncio.run(check_reachable(url))) is not None:
+                print(f"target unreachable: {url}: {problem}", file=sys.stderr)
+                return 3
+            print(f"dscheck explore against {url}{args.prefix} "
+                  f"(examples {args.examples}, max steps {args.max_steps})", flush=True)
+            result = explore(url, prefix=args.prefix, examples=args.examples, max_steps=args.max_steps,
+                             seed=args.seed, report_dir=args.report_dir, timeout_s=args.request_timeout,
+                             shrink=not args.no_shrink, without=frozenset(args.without))
+    except TargetStartError as exc:
+        print(f"dscheck explore: {exc}", file=sys.stderr)
+        return 3
     print(f"seed: {result.seed}")
     args.report_dir.mkdir(parents=True, exist_ok=True)
     summary = {"target": url, "prefix": args.prefix, "seed": result.seed, "examples": args.examples,

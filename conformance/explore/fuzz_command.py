@@ -8,6 +8,7 @@ Exit codes: 0 no findings, 1 findings (written to REPORT_DIR/fuzz-findings.json)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import sys
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from conformance.explore.fuzz_cases import generate_cases
 from conformance.explore.fuzz_runner import run_fuzz
-from conformance.explore.target import server_url, unreachable_reason
+from conformance.run_command import TargetStartError, target_server
+from conformance.runner import check_reachable
 
 DEFAULT_REPORT_DIR = Path("reports/latest/fuzz")
 
@@ -36,13 +38,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def fuzz_command(args: argparse.Namespace) -> int:
     seed = random.randrange(2**32) if args.seed is None else args.seed
-    with server_url(args.url) as url:
-        if (problem := unreachable_reason(url)) is not None:
-            print(f"target unreachable: {url}: {problem}", file=sys.stderr)
-            return 3
-        print(f"dscheck fuzz against {url}{args.prefix}: seed {seed}, budget {args.budget}", flush=True)
-        report = run_fuzz(url, generate_cases(seed, args.budget), seed=seed, prefix=args.prefix,
-                          timeout_s=args.request_timeout)
+    try:
+        with target_server(args.url) as (url, _label):
+            if (problem := asyncio.run(check_reachable(url))) is not None:
+                print(f"target unreachable: {url}: {problem}", file=sys.stderr)
+                return 3
+            print(f"dscheck fuzz against {url}{args.prefix}: seed {seed}, budget {args.budget}", flush=True)
+            report = run_fuzz(url, generate_cases(seed, args.budget), seed=seed, prefix=args.prefix,
+                              timeout_s=args.request_timeout)
+    except TargetStartError as exc:
+        print(f"dscheck fuzz: {exc}", file=sys.stderr)
+        return 3
     args.report_dir.mkdir(parents=True, exist_ok=True)
     out = args.report_dir / "fuzz-findings.json"
     out.write_text(json.dumps(report.to_json_dict(), indent=2) + "\n")
