@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.servers import ensure_rakaia_python, free_port, launch_known, stop
 from loadtest import history, thresholds, verify
 from loadtest.cpu import CpuSampler
 
@@ -81,17 +81,11 @@ def locust_commands(run: LoadRun, url: str, run_dir: Path) -> tuple[list[str], l
             "--only-summary"]
     if run.workers <= 0:
         return main, []
-    port = _free_port()
+    port = free_port()
     main += ["--master", "--master-bind-host", LOOPBACK, "--master-bind-port", str(port),
              "--expect-workers", str(run.workers), "--expect-workers-max-wait", "30"]
     worker = [*locust, *common, "--worker", "--master-host", LOOPBACK, "--master-port", str(port)]
     return main, [worker] * run.workers
-
-
-def _free_port() -> int:
-    from conformance.servers import free_port
-
-    return free_port()
 
 
 @dataclass(frozen=True)
@@ -107,23 +101,9 @@ def target(run: LoadRun) -> Iterator[Target]:
     if run.url:
         yield Target(run.url.rstrip("/"), "external")
         return
-    from conformance.servers import ensure_rakaia_python, launch_known
-
     extra = {"rakaia_python": ensure_rakaia_python()} if run.server == "rakaia" else {}
     with launch_known(run.server, **extra) as server:
         yield Target(server.url, run.server, server.process.pid)
-
-
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def run_locust(run: LoadRun, url: str, run_dir: Path, sampler: CpuSampler | None = None) -> int:
@@ -155,7 +135,7 @@ def run_locust(run: LoadRun, url: str, run_dir: Path, sampler: CpuSampler | None
         return code
     finally:
         for process in processes:
-            _stop_group(process)
+            stop(process, grace_s=10.0)
         output.close()
 
 
