@@ -54,7 +54,8 @@ class PreparedRequest:
     chunks: list[bytes] | None = None    # set: sent with Transfer-Encoding: chunked, one chunk each
 
     def full_url(self) -> str:
-        return str(httpx.URL(self.url, params=self.query or None))
+        # `params=` replaces a query already in `url`, even when it is None: pass it only when set
+        return str(httpx.URL(self.url, params=self.query)) if self.query else self.url
 
     def content(self) -> bytes | AsyncIterator[bytes] | None:
         """What httpx sends: an async iterator makes it use chunked encoding, one chunk per
@@ -154,8 +155,10 @@ async def _read_sse(response: httpx.Response, options: SseOptions, limits: Limit
                       events=events, closed_by_server=stop_reason == "closed", stop_reason=stop_reason)
 
 
-def curl_command(request: PreparedRequest, sse: bool = False) -> str:
+def curl_command(request: PreparedRequest, sse: bool = False, max_time_s: float | None = None) -> str:
     parts = ["curl", "-sS", "-i"]
+    if max_time_s is not None:
+        parts += ["--max-time", f"{max_time_s:g}"]
     if sse:
         parts.append("-N")
     if request.method == "HEAD":
@@ -164,6 +167,10 @@ def curl_command(request: PreparedRequest, sse: bool = False) -> str:
         parts += ["-X", request.method]
     for name, value in request.headers.items():
         parts += ["-H", f"{name}: {value}"]
+    if request.body and len(request.body) > 64 and len(set(request.body)) == 1:
+        # a long run of one byte (a size probe): generate it rather than spell it out
+        return (f"head -c {len(request.body)} /dev/zero | tr '\\0' {shlex.quote(chr(request.body[0]))} | "
+                + shlex.join(parts + ["--data-binary", "@-", request.full_url()]))
     if request.body:
         text = request.body.decode("utf-8", "replace")
         if all(ch.isprintable() or ch in "\n\t" for ch in text) and "\ufffd" not in text:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shlex
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 
 from conformance.explore.fuzz_cases import SOURCE, TAIL, FuzzCase, FuzzRequest
+from conformance.http_exchange import PreparedRequest, curl_command
 
 PREVIEW_BYTES = 300
 MAX_READ_CHUNKS = 20
@@ -52,23 +52,8 @@ def preview(data: bytes) -> str:
 
 
 def curl_line(method: str, url: str, headers: dict[str, str], body: bytes | None) -> str:
-    parts = ["curl", "-sS", "-i", "--max-time", "10"]
-    if method == "HEAD":
-        parts.append("-I")
-    elif method != "GET":
-        parts += ["-X", method]
-    for name, value in headers.items():
-        parts += ["-H", f"{name}: {value}"]
-    if not body:
-        return shlex.join(parts + [url])
-    if len(set(body)) == 1 and len(body) > 64:     # a long run of one byte: generate it
-        return (f"head -c {len(body)} /dev/zero | tr '\\0' {shlex.quote(chr(body[0]))} | "
-                + shlex.join(parts + ["--data-binary", "@-", url]))
-    text = body.decode("utf-8", "replace")
-    if len(body) <= 2000 and text.isprintable() and "\ufffd" not in text:
-        return shlex.join(parts + ["--data-binary", text, url])
-    encoded = base64.b64encode(body).decode()
-    return f"printf %s {shlex.quote(encoded)} | base64 -d | " + shlex.join(parts + ["--data-binary", "@-", url])
+    # bounded, so replaying a request that hung the server does not hang the shell too
+    return curl_command(PreparedRequest(method, url, headers, body or b""), max_time_s=10)
 
 
 def strict_json(body: bytes) -> Any:

@@ -73,3 +73,8 @@ def test_curl_lines_replay_binary_bodies_exactly() -> None:
     assert base64.b64decode(encoded) == body
     printed = subprocess.run(line.split("| curl")[0], shell=True, capture_output=True, check=True).stdout
     assert printed == body
+
+
+def test_curl_lines_keep_the_query_string() -> None:
+    line = curl_line("GET", "http://127.0.0.1:9/x?offset=-1&live=sse", {}, None)
+    assert line.endswith("'http://127.0.0.1:9/x?offset=-1&live=sse'") and "--max-time 10" in line
