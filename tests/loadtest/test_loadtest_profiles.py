@@ -26,7 +26,9 @@ def test_fanout_delivers_to_sse_and_long_poll_readers(tmp_path: Path) -> None:
 
 def test_agent_sessions_rewind_fan_out_and_scratch(tmp_path: Path) -> None:
     chances = {"rewind-chance": "0.2", "parallel-chance": "0.2", "scratch-chance": "0.2"}
-    with embedded.EmbeddedServer() as server:
+    # A short long-poll timeout: a tailer's long-poll then completes (200 or 204) within the
+    # 3 s run even when a loaded machine delays the sessions' appends.
+    with embedded.EmbeddedServer(long_poll_timeout=0.5) as server:
         summary = execute(LoadRun(profile="agent_sessions", url=server.url, users=4, spawn_rate=4,
                                   run_time="3s", report_dir=tmp_path, options=chances))
     assert summary["ok"], summary["problems"]
